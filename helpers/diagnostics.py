@@ -1,0 +1,283 @@
+"""Diagnostics: the EM objective, why EM climbs, recovery, decoding, choosing K."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import xlogy
+
+from .inference import _e_step, _log_factorial_sum, _log_likelihood_trials
+from .learning import _check_posteriors, _m_step, align_states, fit_em
+from .model import check_counts, check_dt, check_int, check_params
+
+__all__ = [
+    "expected_complete_ll",
+    "scan_ll_ecll",
+    "LineScan",
+    "held_out_ll",
+    "decoding_accuracy",
+    "recovery_error",
+]
+
+
+@dataclass
+class _Stats:
+    """Sufficient statistics of the posteriors: all Q needs, independent of theta."""
+
+    first: np.ndarray  # (K,) sum_n gamma[n, 0]
+    xi_sum: np.ndarray  # (K, K)
+    spikes: np.ndarray  # (C, K) sum_{n,t} gamma * y
+    occupancy: np.ndarray  # (K,) sum_{n,t} gamma
+    logfact: float  # sum_{n,t} gamma-weighted log(y!) = sum log(y!) where gamma sums to 1
+
+
+def _stats(Y, gamma, xi_sum, logfact=None):
+    if logfact is None:
+        logfact_bins = _log_factorial_sum(Y)  # (n, T)
+    else:
+        logfact_bins = logfact
+    return _Stats(
+        first=gamma[:, 0].sum(axis=0),
+        xi_sum=xi_sum,
+        spikes=np.einsum("ntc,ntk->ck", Y, gamma, optimize=True),
+        occupancy=gamma.sum(axis=(0, 1)),
+        logfact=float((logfact_bins * gamma.sum(axis=2)).sum()),
+    )
+
+
+def _ecll(stats, psi, A, L, dt):
+    """Q(theta) from sufficient statistics; 0 * log 0 = 0, w * log 0 = -inf."""
+    rate = L * dt
+    q = xlogy(stats.first, psi).sum()
+    q += xlogy(stats.xi_sum, A).sum()
+    q += xlogy(stats.spikes, rate).sum() - (stats.occupancy * rate.sum(axis=0)).sum()
+    q -= stats.logfact
+    return float(q)
+
+
+def expected_complete_ll(Y, gamma, xi_sum, psi, A, L, dt):
+    """Expected complete-data log-likelihood Q, the objective of the M-step.
+
+    .. math::
+
+        Q(\\theta) = \\sum_n \\sum_k \\gamma_{n,1}(k) \\log \\psi_k
+            + \\sum_{i,j} \\Big(\\sum_{n,t} \\xi_{n,t}(i,j)\\Big) \\log A_{ij}
+            + \\sum_{n,t,k} \\gamma_{n,t}(k) \\sum_c \\log
+              \\mathrm{Poisson}(y_{n,t,c};\\ \\lambda_{ck}\\, dt)
+
+    Parameters
+    ----------
+    Y : array_like of int, shape (n_trials, T, C)
+        Spike counts.
+    gamma : array_like, shape (n_trials, T, K)
+        Posteriors from an E-step (at some ``theta_old``).
+    xi_sum : array_like, shape (K, K)
+        Expected transition counts from the same E-step.
+    psi, A, L, dt
+        Parameters ``theta`` at which Q is evaluated (``L`` in Hz, ``dt`` in s).
+
+    Returns
+    -------
+    float
+        Q in nats (total over trials); ``-inf`` if ``theta`` gives probability
+        0 to something the posteriors give weight to.
+    """
+    Y, psi, A, L, dt = check_params(Y, psi, A, L, dt)
+    gamma, xi_sum = _check_posteriors(Y, gamma, xi_sum)
+    if gamma.shape[2] != psi.size:
+        raise ValueError(f"gamma has K = {gamma.shape[2]} states but psi has {psi.size}")
+    return _ecll(_stats(Y, gamma, xi_sum), psi, A, L, dt)
+
+
+@dataclass
+class LineScan:
+    """LL and the EM lower bound along ``theta(b) = theta_old + b (theta_new - theta_old)``.
+
+    Attributes
+    ----------
+    epoch : int
+        EM epoch (0 = first M-step).
+    b : ndarray, shape (P,)
+        Positions on the line; ``b = 0`` is ``theta_old``, ``b = 1`` is ``theta_new``.
+    ll : ndarray, shape (P,)
+        Data log-likelihood (nats) at every ``b``.
+    bound : ndarray, shape (P,)
+        ``Q(theta(b)) + H``, the ECLL plus the entropy of the posteriors at
+        ``theta_old``: a lower bound on ``ll`` that touches it at ``b = 0``.
+    old, new : tuple (psi, A, L)
+        The two parameter sets.
+    """
+
+    epoch: int
+    b: np.ndarray
+    ll: np.ndarray
+    bound: np.ndarray
+    old: tuple
+    new: tuple
+
+
+def _line_limits(old, new, b_range, margin=0.99):
+    """Largest interval of b within ``b_range`` keeping all parameters > 0."""
+    lo, hi = b_range
+    for p0, p1 in zip(old, new):
+        d = p1 - p0
+        up, down = d > 0, d < 0
+        if up.any():  # p0 + b d > 0 needs b > -p0 / d
+            lo = max(lo, margin * float(np.max(-p0[up] / d[up])))
+        if down.any():  # needs b < p0 / |d|
+            hi = min(hi, margin * float(np.min(p0[down] / -d[down])))
+    return min(lo, 0.0), max(hi, 1.0)
+
+
+def scan_ll_ecll(Y, psi, A, L, dt, n_epochs=9, n_points=12, b_range=(-1.0, 2.0)):
+    """Run EM from ``(psi, A, L)`` and scan LL and the EM bound along every step.
+
+    For every epoch, the E-step at ``theta_old`` gives the posteriors; the
+    M-step gives ``theta_new``. Along the line between them the data
+    log-likelihood needs one forward pass per point, while the ECLL needs only
+    the posteriors' sufficient statistics (computed once per epoch), so each
+    extra point costs one forward pass and no backward pass.
+
+    Parameters
+    ----------
+    Y : array_like of int, shape (n_trials, T, C)
+    psi, A, L, dt
+        Starting parameters (``L`` in Hz, ``dt`` in s).
+    n_epochs : int, default 9
+    n_points : int, default 12
+        Evenly spaced points in the valid part of ``b_range``; ``b = 0`` and
+        ``b = 1`` are always added.
+    b_range : (float, float), default (-1, 2)
+        Widest range of ``b``; it is narrowed so every parameter stays > 0.
+
+    Returns
+    -------
+    list of LineScan
+        One per epoch.
+    """
+    Y, psi, A, L, dt = check_params(Y, psi, A, L, dt)
+    n_epochs = check_int(n_epochs, "n_epochs", 1)
+    n_points = check_int(n_points, "n_points", 2)
+    b_range = tuple(float(v) for v in b_range)
+    if len(b_range) != 2 or not b_range[0] <= 0.0 < 1.0 <= b_range[1]:
+        raise ValueError(f"b_range must be (lo, hi) with lo <= 0 and hi >= 1, got {b_range}")
+    logfact_bins = _log_factorial_sum(Y)
+    logfact = logfact_bins.sum(axis=1)
+    old = (psi, A, L)
+    scans = []
+    for epoch in range(n_epochs):
+        post = _e_step(Y, *old, dt, logfact=logfact)
+        stats = _stats(Y, post.gamma, post.xi_sum, logfact_bins)
+        new = _m_step(Y, post.gamma, post.xi_sum, dt, prev=old)
+        lo, hi = _line_limits(old, new, b_range)
+        bs = np.union1d(np.linspace(lo, hi, n_points), [0.0, 1.0])
+        lls = np.empty(bs.size)
+        qs = np.empty(bs.size)
+        for i, b in enumerate(bs):
+            theta = tuple(p0 + b * (p1 - p0) for p0, p1 in zip(old, new))
+            qs[i] = _ecll(stats, *theta, dt)
+            if b == 0.0:
+                lls[i] = post.ll
+            else:
+                lls[i] = _log_likelihood_trials(Y, *theta, dt, logfact=logfact).sum()
+        entropy = post.ll - qs[bs == 0.0][0]
+        scans.append(LineScan(epoch=epoch, b=bs, ll=lls, bound=qs + entropy, old=old, new=new))
+        old = new
+    return scans
+
+
+def held_out_ll(Y_train, Y_test, Ks, dt, n_restarts=3, seed=0, n_iter=200, tol=1e-7):
+    """Choose the number of states by held-out log-likelihood.
+
+    For every ``K`` in ``Ks``, fit EM on the training trials and evaluate the
+    log-likelihood of the test trials under the fitted parameters.
+
+    Parameters
+    ----------
+    Y_train : array_like of int, shape (n_train, T, C)
+    Y_test : array_like of int, shape (n_test, T', C)
+    Ks : sequence of int
+        Candidate numbers of states.
+    dt : float
+        Bin width in seconds.
+    n_restarts, seed, n_iter, tol
+        Passed to :func:`helpers.fit_em`.
+
+    Returns
+    -------
+    dict
+        ``"K"`` (array of Ks), ``"train"`` and ``"test"``: log-likelihood per
+        second of recording (nats/s), each ``(len(Ks),)``; ``"fits"``: the
+        :class:`helpers.EMResult` of every K.
+    """
+    Y_train = check_counts(Y_train, "Y_train")
+    Y_test = check_counts(Y_test, "Y_test")
+    dt = check_dt(dt)
+    if Y_test.shape[2] != Y_train.shape[2]:
+        raise ValueError(
+            f"Y_test has C = {Y_test.shape[2]} neurons but Y_train has {Y_train.shape[2]}"
+        )
+    Ks = [check_int(k, "Ks", 1) for k in np.atleast_1d(Ks).tolist()]
+    train_s = Y_train.shape[0] * Y_train.shape[1] * dt
+    test_s = Y_test.shape[0] * Y_test.shape[1] * dt
+    train, test, fits = [], [], []
+    for k in Ks:
+        fit = fit_em(Y_train, k, dt, n_iter=n_iter, tol=tol, n_restarts=n_restarts, seed=seed)
+        fits.append(fit)
+        train.append(fit.lls[-1] / train_s)
+        test.append(_log_likelihood_trials(Y_test, fit.psi, fit.A, fit.L, dt).sum() / test_s)
+    return {"K": np.array(Ks), "train": np.array(train), "test": np.array(test), "fits": fits}
+
+
+def decoding_accuracy(states_true, gamma):
+    """Fraction of bins where the most probable state is the true one.
+
+    Parameters
+    ----------
+    states_true : array_like of int, shape (n_trials, T)
+    gamma : array_like, shape (n_trials, T, K)
+        Posteriors whose state labels already match the truth (align them
+        first with :func:`helpers.align_states`).
+
+    Returns
+    -------
+    float
+        Accuracy between 0 and 1.
+    """
+    s = np.asarray(states_true)
+    g = np.asarray(gamma)
+    if g.ndim != 3 or s.shape != g.shape[:2]:
+        raise ValueError(
+            f"gamma must have shape (n_trials, T, K) matching states_true {s.shape}, got {g.shape}"
+        )
+    return float(np.mean(g.argmax(axis=2) == s))
+
+
+def recovery_error(true, est):
+    """How far estimated parameters are from the truth, after aligning states.
+
+    Parameters
+    ----------
+    true, est : tuple (psi, A, L)
+        True and estimated parameters with the same K and C.
+
+    Returns
+    -------
+    dict
+        ``"L"``: mean absolute rate error (Hz); ``"A"``: mean absolute error
+        of the off-diagonal transition probabilities; ``"perm"``: the
+        permutation applied to ``est``.
+    """
+    psi_t, A_t, L_t = true
+    psi_e, A_e, L_e = est
+    p = align_states(L_t, L_e)
+    A_al = np.asarray(A_e)[np.ix_(p, p)]
+    K = len(p)
+    off = ~np.eye(K, dtype=bool)
+    err_A = float(np.abs(A_al - np.asarray(A_t))[off].mean()) if K > 1 else 0.0
+    return {
+        "L": float(np.abs(np.asarray(L_e)[:, p] - np.asarray(L_t)).mean()),
+        "A": err_A,
+        "perm": p,
+    }

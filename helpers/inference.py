@@ -1,0 +1,324 @@
+"""Inference: forward-backward (E-step), data log-likelihood, Viterbi decoding.
+
+The forward-backward pass works with *scaled* messages: at every bin the
+forward vector is divided by its sum ``c[t]``, so the numbers stay near 1 no
+matter how long the recording is, and ``log p(Y) = sum_t log c[t]``.
+
+Two choices keep it fast in plain numpy:
+
+* everything that does not depend on the previous bin (the Poisson emission
+  probabilities of every bin, trial and state) is computed once, outside the
+  time loop, with one matrix product;
+* the arrays are stored *time-major*, ``(T, n_trials, K)``, so each step of
+  the loop reads and writes one contiguous block and does one small
+  ``(n_trials, K) @ (K, K)`` product for all trials at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import gammaln
+
+from .model import check_params
+
+__all__ = ["EStepResult", "e_step", "log_likelihood", "viterbi", "log_emission"]
+
+
+@dataclass
+class EStepResult:
+    """Output of :func:`e_step`.
+
+    Attributes
+    ----------
+    ll : float
+        Total data log-likelihood ``log p(Y)`` in nats, summed over trials;
+        ``-inf`` when the data are impossible under the parameters.
+    gamma : ndarray, shape (n_trials, T, K)
+        Posterior state probabilities ``p(x[t] = k | Y)``. Zero for a trial
+        whose data are impossible (its ``trial_ll`` is ``-inf``).
+    xi_sum : ndarray, shape (K, K)
+        Expected transition counts ``sum_{n,t} p(x[t] = i, x[t+1] = j | Y)``.
+    trial_ll : ndarray, shape (n_trials,)
+        Log-likelihood of every trial in nats.
+    xi : ndarray, shape (n_trials, T-1, K, K) or None
+        Pairwise posteriors, only with ``return_xi=True``.
+    """
+
+    ll: float
+    gamma: np.ndarray
+    xi_sum: np.ndarray
+    trial_ll: np.ndarray
+    xi: np.ndarray | None = field(default=None, repr=False)
+
+
+def _log_factorial_sum(Y):
+    """``sum_c log(Y[n, t, c]!)`` for every trial and bin, shape (n_trials, T)."""
+    top = int(Y.max()) if Y.size else 0
+    if top <= 1_000_000:
+        table = gammaln(np.arange(top + 1, dtype=np.float64) + 1.0)
+        return table[Y.astype(np.intp)].sum(axis=-1)
+    return gammaln(Y + 1.0).sum(axis=-1)
+
+
+def log_emission(Y, L, dt):
+    """Poisson log-probability of every bin under every state.
+
+    The term ``-sum_c log(y!)`` does not depend on the state and is left out;
+    :func:`_log_factorial_sum` supplies it where a likelihood needs it.
+
+    Parameters
+    ----------
+    Y : ndarray of float, shape (n_trials, T, C)
+        Validated spike counts.
+    L : ndarray, shape (C, K)
+        Firing rates in Hz.
+    dt : float
+        Bin width in seconds.
+
+    Returns
+    -------
+    log_obs : ndarray, shape (n_trials, T, K)
+        ``sum_c [Y log(L dt) - L dt]``, in nats; ``-inf`` where a neuron
+        spikes in a state whose rate for it is 0.
+    """
+    rate = L * dt
+    zero = rate <= 0
+    with np.errstate(divide="ignore"):
+        log_rate = np.where(zero, 0.0, np.log(np.where(zero, 1.0, rate)))
+    log_obs = Y @ log_rate
+    log_obs -= rate.sum(axis=0)
+    if zero.any():
+        # a spike in a state whose rate is exactly 0 has probability 0
+        impossible = (Y > 0).astype(np.float64) @ zero.astype(np.float64) > 0
+        log_obs[impossible] = -np.inf
+    return log_obs
+
+
+def _scaled_emission(Y, L, dt):
+    """Time-major emission probabilities scaled per bin.
+
+    Returns
+    -------
+    obs : ndarray, shape (T, n_trials, K)
+        ``exp(log_obs - shift)``, the largest entry of every bin equal to 1
+        (all 0 where every state is impossible).
+    shift_sum : ndarray, shape (n_trials,)
+        ``sum_t shift[n, t]`` (nats), to add back to the log-likelihood.
+    """
+    log_obs = log_emission(Y, L, dt)
+    shift = log_obs.max(axis=-1)  # (n_trials, T)
+    shift[~np.isfinite(shift)] = 0.0
+    log_obs -= shift[..., None]
+    n, T, K = log_obs.shape
+    obs = np.empty((T, n, K))  # time-major, C-contiguous (np.exp alone would keep Y's order)
+    np.exp(log_obs.transpose(1, 0, 2), out=obs)
+    return obs, shift.sum(axis=1)
+
+
+def _forward(obs, psi, A, keep_alpha=True):
+    """Scaled forward pass over all trials at once.
+
+    Parameters
+    ----------
+    obs : ndarray, shape (T, n_trials, K)
+    psi : ndarray, shape (K,)
+    A : ndarray, shape (K, K)
+    keep_alpha : bool
+        Store every scaled forward vector (needed for posteriors).
+
+    Returns
+    -------
+    alpha : ndarray, shape (T, n_trials, K) or None
+        ``p(x[t] | Y[:t+1])``, each row summing to 1.
+    c : ndarray, shape (T, n_trials)
+        Normalisers ``p(Y[t] | Y[:t])`` (times the emission scale).
+    """
+    T, n, K = obs.shape
+    c = np.empty((T, n))
+    alpha = np.empty((T, n, K)) if keep_alpha else None
+    a = psi * obs[0]
+    s = a.sum(axis=1, keepdims=True)
+    c[0] = s[:, 0]
+    a /= s
+    if keep_alpha:
+        alpha[0] = a
+    for t in range(1, T):
+        a = a @ A
+        a *= obs[t]
+        s = a.sum(axis=1, keepdims=True)
+        c[t] = s[:, 0]
+        a /= s
+        if keep_alpha:
+            alpha[t] = a
+    return alpha, c
+
+
+def _backward(obs_over_c, A):
+    """Scaled backward pass; ``obs_over_c[t] = obs[t] / c[t]``.
+
+    Returns
+    -------
+    beta : ndarray, shape (T, n_trials, K)
+        ``p(Y[t+1:] | x[t]) / p(Y[t+1:] | Y[:t+1])``.
+    """
+    T, n, K = obs_over_c.shape
+    beta = np.empty((T, n, K))
+    beta[T - 1] = 1.0
+    AT = A.T.copy()
+    for t in range(T - 2, -1, -1):
+        np.dot(obs_over_c[t + 1] * beta[t + 1], AT, out=beta[t])
+    return beta
+
+
+def _trial_ll(c, shift_sum, logfact_sum):
+    """Per-trial log-likelihood from normalisers; -inf where c hit 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ll = np.log(c).sum(axis=0) + shift_sum - logfact_sum
+    bad = ~(np.all(c > 0, axis=0) & np.isfinite(ll))
+    ll[bad] = -np.inf
+    return ll, bad
+
+
+def _e_step(Y, psi, A, L, dt, return_xi=False, logfact=None):
+    """E-step on validated input (see :func:`e_step`)."""
+    obs, shift_sum = _scaled_emission(Y, L, dt)
+    if logfact is None:
+        logfact = _log_factorial_sum(Y).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha, c = _forward(obs, psi, A)
+        trial_ll, bad = _trial_ll(c, shift_sum, logfact)
+        c_safe = np.where(c > 0, c, 1.0)
+        obs /= c_safe[:, :, None]  # obs now holds obs[t] / c[t]
+        if bad.any():
+            alpha[:, bad] = 0.0
+            obs[:, bad] = 0.0
+        beta = _backward(obs, A)
+    if bad.any():
+        beta[:, bad] = 0.0
+    K = psi.size
+    obs *= beta  # obs[t] / c[t] * beta[t]: the "future" factor of xi
+    xi_sum = A * (alpha[:-1].reshape(-1, K).T @ obs[1:].reshape(-1, K))
+    xi = None
+    if return_xi:
+        xi = alpha[:-1, :, :, None] * A * obs[1:, :, None, :]  # (T-1, n, K, K)
+        xi = np.ascontiguousarray(xi.transpose(1, 0, 2, 3))
+    alpha *= beta  # alpha now holds gamma, time-major
+    gamma = alpha.transpose(1, 0, 2)
+    return EStepResult(
+        ll=float(trial_ll.sum()), gamma=gamma, xi_sum=xi_sum, trial_ll=trial_ll, xi=xi
+    )
+
+
+def e_step(Y, psi, A, L, dt, return_xi=False):
+    """Forward-backward: posteriors and log-likelihood of a Poisson HMM.
+
+    Parameters
+    ----------
+    Y : array_like of int, shape (n_trials, T, C)
+        Spike counts per bin.
+    psi : array_like, shape (K,)
+        Initial state distribution.
+    A : array_like, shape (K, K)
+        Transition matrix, ``A[i, j] = P(x[t+1] = j | x[t] = i)``.
+    L : array_like, shape (C, K)
+        Firing rates in Hz.
+    dt : float
+        Bin width in seconds.
+    return_xi : bool, default False
+        Also return the full pairwise posteriors ``xi`` (memory grows as
+        ``n_trials * T * K**2``: for teaching and small data only).
+
+    Returns
+    -------
+    EStepResult
+        ``.ll`` total log-likelihood (nats), ``.gamma`` ``(n_trials, T, K)``,
+        ``.xi_sum`` ``(K, K)`` expected transition counts, ``.trial_ll``
+        ``(n_trials,)``, and ``.xi`` ``(n_trials, T-1, K, K)`` if asked for.
+
+    Notes
+    -----
+    A trial whose data are impossible under the parameters (a spike where
+    every reachable state has rate 0) gets ``trial_ll = -inf``, zero
+    ``gamma`` and no share of ``xi_sum``; nothing is NaN.
+    """
+    Y, psi, A, L, dt = check_params(Y, psi, A, L, dt)
+    return _e_step(Y, psi, A, L, dt, return_xi=return_xi)
+
+
+def _log_likelihood_trials(Y, psi, A, L, dt, logfact=None):
+    """Per-trial log-likelihood (nats) on validated input; forward pass only."""
+    obs, shift_sum = _scaled_emission(Y, L, dt)
+    if logfact is None:
+        logfact = _log_factorial_sum(Y).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        _, c = _forward(obs, psi, A, keep_alpha=False)
+        trial_ll, _ = _trial_ll(c, shift_sum, logfact)
+    return trial_ll
+
+
+def log_likelihood(Y, psi, A, L, dt, per_trial=False):
+    """Data log-likelihood ``log p(Y)`` of a Poisson HMM (forward pass only).
+
+    Parameters
+    ----------
+    Y : array_like of int, shape (n_trials, T, C)
+        Spike counts.
+    psi : array_like, shape (K,)
+        Initial state distribution.
+    A : array_like, shape (K, K)
+        Transition matrix, ``A[i, j] = P(x[t+1] = j | x[t] = i)``.
+    L : array_like, shape (C, K)
+        Firing rates in Hz.
+    dt : float
+        Bin width in seconds.
+    per_trial : bool, default False
+        Return one value per trial instead of the total.
+
+    Returns
+    -------
+    float or ndarray of shape (n_trials,)
+        Log-likelihood in nats; ``-inf`` where the data are impossible.
+    """
+    Y, psi, A, L, dt = check_params(Y, psi, A, L, dt)
+    trial_ll = _log_likelihood_trials(Y, psi, A, L, dt)
+    return trial_ll if per_trial else float(trial_ll.sum())
+
+
+def viterbi(Y, psi, A, L, dt):
+    """Most likely hidden state path of every trial (Viterbi algorithm).
+
+    Parameters
+    ----------
+    Y : array_like of int, shape (n_trials, T, C)
+        Spike counts.
+    psi, A, L, dt
+        Model parameters, as in :func:`e_step`.
+
+    Returns
+    -------
+    states : ndarray of int64, shape (n_trials, T)
+        ``argmax_x p(x | Y)`` for every trial; ties go to the lower state.
+    """
+    Y, psi, A, L, dt = check_params(Y, psi, A, L, dt)
+    n, T, _ = Y.shape
+    K = psi.size
+    with np.errstate(divide="ignore"):
+        log_A = np.log(A)
+        log_psi = np.log(psi)
+    log_obs = np.ascontiguousarray(log_emission(Y, L, dt).transpose(1, 0, 2))
+    back = np.empty((T, n, K), dtype=np.intp)
+    delta = log_psi + log_obs[0]  # (n, K)
+    rows = np.arange(n)[:, None]
+    cols = np.arange(K)[None, :]
+    for t in range(1, T):
+        scores = delta[:, :, None] + log_A  # (n, from, to)
+        best = scores.argmax(axis=1)  # (n, K)
+        back[t] = best
+        delta = scores[rows, best, cols] + log_obs[t]
+    path = np.empty((T, n), dtype=np.int64)
+    path[T - 1] = delta.argmax(axis=1)
+    for t in range(T - 1, 0, -1):
+        path[t - 1] = back[t, np.arange(n), path[t]]
+    return np.ascontiguousarray(path.T)

@@ -1,0 +1,298 @@
+"""Learning: the closed-form M-step, the EM loop with restarts, label alignment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from .inference import _e_step, _log_factorial_sum
+from .model import (
+    _as_float_array,
+    check_A,
+    check_counts,
+    check_dt,
+    check_int,
+    check_L,
+    check_params,
+    check_psi,
+)
+
+__all__ = ["m_step", "fit_em", "EMResult", "align_states", "initial_params"]
+
+
+def _check_posteriors(Y, gamma, xi_sum):
+    """Validate ``gamma`` and ``xi_sum`` against ``Y``; return float arrays."""
+    gamma = _as_float_array(gamma, "gamma", 3)
+    n, T, _ = Y.shape
+    if gamma.shape[:2] != (n, T) or gamma.shape[2] < 1:
+        raise ValueError(
+            f"gamma must have shape (n_trials, T, K) = ({n}, {T}, K) to match Y, got {gamma.shape}"
+        )
+    K = gamma.shape[2]
+    xi_sum = _as_float_array(xi_sum, "xi_sum", 2)
+    if xi_sum.shape != (K, K):
+        raise ValueError(f"xi_sum must have shape (K, K) = ({K}, {K}), got {xi_sum.shape}")
+    if gamma.min() < 0:
+        raise ValueError("gamma has negative probabilities")
+    if xi_sum.min() < 0:
+        raise ValueError("xi_sum has negative expected counts")
+    return gamma, xi_sum
+
+
+def _m_step(Y, gamma, xi_sum, dt, prev=None):
+    """M-step on validated input; ``prev = (psi, A, L)`` fills unvisited states."""
+    n, T, C = Y.shape
+    K = gamma.shape[2]
+    # initial distribution: average posterior of the first bin
+    first = gamma[:, 0].sum(axis=0)
+    total_first = first.sum()
+    if total_first > 0:
+        psi = first / total_first
+    else:
+        psi = prev[0].copy() if prev is not None else np.full(K, 1.0 / K)
+    # transitions: expected counts i -> j over expected departures from i
+    out = xi_sum.sum(axis=1, keepdims=True)
+    visited = out[:, 0] > 0
+    A = np.divide(xi_sum, out, out=np.zeros_like(xi_sum), where=out > 0)
+    if not visited.all():
+        A[~visited] = prev[1][~visited] if prev is not None else 1.0 / K
+    # rates: expected spikes in state k over expected time spent in k (Hz)
+    occupancy = gamma.sum(axis=(0, 1))  # (K,) expected number of bins per state
+    spikes = np.einsum("ntc,ntk->ck", Y, gamma, optimize=True)  # (C, K)
+    seen = occupancy > 0
+    L = np.divide(spikes, occupancy * dt, out=np.zeros_like(spikes), where=seen[None, :])
+    if not seen.all():
+        if prev is not None:
+            L[:, ~seen] = prev[2][:, ~seen]
+        else:
+            L[:, ~seen] = (Y.sum(axis=(0, 1)) / (n * T * dt))[:, None]
+    return psi, A, L
+
+
+def m_step(Y, gamma, xi_sum, dt, prev=None):
+    """Closed-form M-step: maximise the expected complete log-likelihood.
+
+    .. math::
+
+        \\psi_k = \\frac{1}{N}\\sum_n \\gamma_{n,1}(k), \\quad
+        A_{ij} = \\frac{\\sum_{n,t} \\xi_{n,t}(i,j)}{\\sum_{n,t,j'} \\xi_{n,t}(i,j')}, \\quad
+        \\lambda_{ck} = \\frac{\\sum_{n,t} \\gamma_{n,t}(k)\\, y_{n,t,c}}
+                             {dt \\sum_{n,t} \\gamma_{n,t}(k)}
+
+    Parameters
+    ----------
+    Y : array_like of int, shape (n_trials, T, C)
+        Spike counts.
+    gamma : array_like, shape (n_trials, T, K)
+        Posterior state probabilities from the E-step.
+    xi_sum : array_like, shape (K, K)
+        Expected transition counts ``sum_{n,t} p(x[t]=i, x[t+1]=j | Y)``.
+    dt : float
+        Bin width in seconds.
+    prev : tuple (psi, A, L), optional
+        Previous parameters. A state that the posteriors never visit (zero
+        mass) keeps its previous row of ``A`` and column of ``L``. Without
+        ``prev`` it gets a uniform row of ``A`` and each neuron's overall mean
+        rate; either way nothing is NaN.
+
+    Returns
+    -------
+    psi : ndarray, shape (K,)
+        Initial state distribution.
+    A : ndarray, shape (K, K)
+        Transition matrix, ``A[i, j] = P(x[t+1] = j | x[t] = i)``.
+    L : ndarray, shape (C, K)
+        Firing rates in Hz.
+    """
+    Y = check_counts(Y)
+    gamma, xi_sum = _check_posteriors(Y, gamma, xi_sum)
+    dt = check_dt(dt)
+    if prev is not None:
+        K = gamma.shape[2]
+        prev = (check_psi(prev[0], "prev psi"), check_A(prev[1], K, "prev A"),
+                check_L(prev[2], Y.shape[2], K, "prev L"))
+    return _m_step(Y, gamma, xi_sum, dt, prev)
+
+
+def initial_params(Y, K, dt, rng):
+    """Data-driven starting values for EM.
+
+    Rates come from the mean counts of ``K`` randomly chosen stretches of the
+    data (so they lie in the data's range and differ from state to state),
+    mixed with the overall mean and floored above 0; ``A`` starts
+    with a 1 % chance of leaving each state per bin, and ``psi`` uniform.
+
+    Parameters
+    ----------
+    Y : ndarray, shape (n_trials, T, C)
+        Validated spike counts.
+    K : int
+        Number of states.
+    dt : float
+        Bin width in seconds.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    psi : ndarray (K,), A : ndarray (K, K), L : ndarray (C, K) in Hz
+    """
+    n, T, C = Y.shape
+    mean_rate = Y.mean(axis=(0, 1)) / dt  # (C,) Hz
+    width = max(1, min(T, 50))
+    L = np.empty((C, K))
+    for k in range(K):
+        trial = rng.integers(n)
+        start = rng.integers(T - width + 1)
+        L[:, k] = Y[trial, start:start + width].mean(axis=0) / dt
+    L = 0.5 * L + 0.5 * mean_rate[:, None] * rng.uniform(0.5, 1.5, size=(C, K))
+    L = np.maximum(L, 0.01 * mean_rate[:, None] + 1e-3)
+    if K == 1:
+        A = np.ones((1, 1))
+    else:
+        leave = 0.01
+        A = np.full((K, K), leave / (K - 1))
+        np.fill_diagonal(A, 1.0 - leave)
+    psi = np.full(K, 1.0 / K)
+    return psi, A, L
+
+
+@dataclass
+class EMResult:
+    """Output of :func:`fit_em` (the best restart).
+
+    Attributes
+    ----------
+    psi : ndarray, shape (K,)
+    A : ndarray, shape (K, K)
+        ``A[i, j] = P(x[t+1] = j | x[t] = i)``.
+    L : ndarray, shape (C, K)
+        Firing rates in Hz.
+    lls : ndarray, shape (n_steps + 1,)
+        Log-likelihood (total nats) before every M-step and after the last.
+    converged : bool
+        True only if the relative improvement fell below ``tol`` before
+        ``n_iter`` M-steps were used up.
+    n_steps : int
+        Number of M-steps taken.
+    restart_lls : ndarray, shape (n_restarts,)
+        Final log-likelihood of every restart, in the order they were run.
+    best_restart : int
+        Index of the restart that was kept.
+    init : tuple (psi, A, L)
+        Starting values of the kept restart.
+    """
+
+    psi: np.ndarray
+    A: np.ndarray
+    L: np.ndarray
+    lls: np.ndarray
+    converged: bool
+    n_steps: int
+    restart_lls: np.ndarray
+    best_restart: int
+    init: tuple = field(repr=False, default=())
+
+
+def _run_em(Y, psi, A, L, dt, n_iter, tol, logfact):
+    """EM from given starting values on validated input."""
+    lls = []
+    converged = False
+    for _ in range(n_iter):
+        post = _e_step(Y, psi, A, L, dt, logfact=logfact)
+        lls.append(post.ll)
+        if len(lls) > 1 and lls[-1] - lls[-2] <= tol * abs(lls[-1]):
+            converged = True
+            break
+        psi, A, L = _m_step(Y, post.gamma, post.xi_sum, dt, prev=(psi, A, L))
+    else:
+        lls.append(_e_step(Y, psi, A, L, dt, logfact=logfact).ll)
+        converged = len(lls) > 1 and lls[-1] - lls[-2] <= tol * abs(lls[-1])
+    return psi, A, L, np.array(lls), converged
+
+
+def fit_em(Y, K, dt, n_iter=200, tol=1e-7, n_restarts=1, seed=None, init=None):
+    """Fit a Poisson HMM by expectation-maximisation.
+
+    Parameters
+    ----------
+    Y : array_like of int, shape (n_trials, T, C)
+        Spike counts.
+    K : int
+        Number of hidden states, >= 1.
+    dt : float
+        Bin width in seconds.
+    n_iter : int, default 200
+        Maximum number of M-steps per restart.
+    tol : float, default 1e-7
+        Stop when one EM step raises the log-likelihood by less than
+        ``tol * |log-likelihood|`` (relative change).
+    n_restarts : int, default 1
+        Number of random starts; the one with the highest final
+        log-likelihood is kept.
+    seed : int or numpy.random.Generator, optional
+        Seeds the data-driven starting values.
+    init : tuple (psi, A, L), optional
+        Starting values for the first restart (later restarts are random).
+
+    Returns
+    -------
+    EMResult
+        ``.psi``, ``.A``, ``.L`` (Hz), ``.lls`` (nats, before every M-step and
+        after the last), ``.converged``, ``.restart_lls``, ...
+    """
+    Y = check_counts(Y)
+    K = check_int(K, "K", 1)
+    dt = check_dt(dt)
+    n_iter = check_int(n_iter, "n_iter", 0)
+    n_restarts = check_int(n_restarts, "n_restarts", 1)
+    if isinstance(tol, bool) or not np.isscalar(tol) or not np.isfinite(tol) or tol < 0:
+        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
+    if init is not None:
+        psi0, A0, L0 = init
+        _, psi0, A0, L0, _ = check_params(Y, psi0, A0, L0, dt)
+        if psi0.size != K:
+            raise ValueError(f"init has {psi0.size} states but K = {K}")
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    logfact = _log_factorial_sum(Y).sum(axis=1)
+    best = None
+    finals = []
+    for r in range(n_restarts):
+        start = (psi0, A0, L0) if (init is not None and r == 0) else initial_params(Y, K, dt, rng)
+        psi, A, L, lls, conv = _run_em(Y, *start, dt, n_iter, float(tol), logfact)
+        finals.append(lls[-1])
+        if best is None or lls[-1] > best[3][-1]:
+            best = (psi, A, L, lls, conv, r, start)
+    psi, A, L, lls, conv, r, start = best
+    return EMResult(
+        psi=psi, A=A, L=L, lls=lls, converged=bool(conv), n_steps=len(lls) - 1,
+        restart_lls=np.array(finals), best_restart=r, init=start,
+    )
+
+
+def align_states(L_true, L_est):
+    """Permutation of estimated states that best matches the true ones.
+
+    EM finds the states in an arbitrary order. This solves the assignment
+    problem (Hungarian algorithm) on the squared distance between rate
+    vectors, ``cost[i, j] = sum_c (L_true[c, i] - L_est[c, j])**2``.
+
+    Parameters
+    ----------
+    L_true : array_like, shape (C, K)
+        Reference firing rates in Hz.
+    L_est : array_like, shape (C, K)
+        Estimated firing rates in Hz.
+
+    Returns
+    -------
+    p : ndarray of int, shape (K,)
+        ``L_est[:, p]`` lines up with ``L_true``; reorder the rest with
+        ``psi[p]`` and ``A[np.ix_(p, p)]``.
+    """
+    L_true = check_L(L_true, name="L_true")
+    L_est = check_L(L_est, *L_true.shape, name="L_est")
+    cost = ((L_true[:, :, None] - L_est[:, None, :]) ** 2).sum(axis=0)
+    rows, cols = linear_sum_assignment(cost)
+    return cols[np.argsort(rows)]
