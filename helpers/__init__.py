@@ -18,7 +18,15 @@ from .diagnostics import (
     recovery_error,
     scan_ll_ecll,
 )
-from .inference import EStepResult, e_step, log_likelihood, viterbi
+from .inference import (
+    EStepResult,
+    backward,
+    e_step,
+    emission_likelihood,
+    forward,
+    log_likelihood,
+    viterbi,
+)
 from .learning import EMResult, align_states, fit_em, initial_params, m_step
 from .model import sample_spikes, sample_states
 from .tutorial_data import tutorial_model, tutorial_data
@@ -32,6 +40,9 @@ __all__ = [
     "EStepResult",
     "log_likelihood",
     "viterbi",
+    "emission_likelihood",
+    "forward",
+    "backward",
     "m_step",
     "fit_em",
     "EMResult",

@@ -21,9 +21,18 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import gammaln
 
-from .model import check_params
+from .model import _as_float_array, check_A, check_counts, check_dt, check_L, check_params, check_psi
 
-__all__ = ["EStepResult", "e_step", "log_likelihood", "viterbi", "log_emission"]
+__all__ = [
+    "EStepResult",
+    "e_step",
+    "log_likelihood",
+    "viterbi",
+    "log_emission",
+    "emission_likelihood",
+    "forward",
+    "backward",
+]
 
 
 @dataclass
@@ -322,3 +331,107 @@ def viterbi(Y, psi, A, L, dt):
     for t in range(T - 1, 0, -1):
         path[t - 1] = back[t, np.arange(n), path[t]]
     return np.ascontiguousarray(path.T)
+
+
+# --- teaching versions: trial-major arrays, the shapes the notebooks use ------------
+
+
+def emission_likelihood(Y, L, dt):
+    """Poisson probability of every bin's counts under every state.
+
+    .. math:: o_{n,t}(k) = \\prod_c \\mathrm{Poisson}(y_{n,t,c};\\ \\lambda_{ck}\\, dt)
+
+    Parameters
+    ----------
+    Y : array_like of int, shape (n_trials, T, C)
+    L : array_like, shape (C, K)
+        Firing rates in Hz.
+    dt : float
+        Bin width in seconds.
+
+    Returns
+    -------
+    obs : ndarray, shape (n_trials, T, K)
+        Probabilities (unitless). They can underflow to 0 for large counts;
+        the fast path (:func:`e_step`) rescales them per bin instead.
+    """
+    Y = check_counts(Y)
+    L = check_L(L, C=Y.shape[2])
+    dt = check_dt(dt)
+    return np.exp(log_emission(Y, L, dt) - _log_factorial_sum(Y)[..., None])
+
+
+def _check_obs(obs, name="obs"):
+    obs = _as_float_array(obs, name, 3)
+    if min(obs.shape) < 1:
+        raise ValueError(f"{name} must have shape (n_trials, T, K) with all sizes >= 1, got {obs.shape}")
+    if obs.min() < 0:
+        raise ValueError(f"{name} holds negative probabilities")
+    return obs
+
+
+def forward(obs, psi, A):
+    """Scaled forward recursion (teaching version, trial-major).
+
+    .. math::
+
+        \\hat a_1 \\propto \\psi \\odot o_1, \\qquad
+        \\hat a_t \\propto (\\hat a_{t-1} A) \\odot o_t, \\qquad
+        c_t = \\sum_k \\big[(\\hat a_{t-1} A) \\odot o_t\\big]_k
+
+    Parameters
+    ----------
+    obs : array_like, shape (n_trials, T, K)
+        Emission probabilities ``p(y[t] | x[t] = k)`` (any per-bin scale).
+    psi : array_like, shape (K,)
+    A : array_like, shape (K, K)
+        ``A[i, j] = P(x[t+1] = j | x[t] = i)``.
+
+    Returns
+    -------
+    alpha : ndarray, shape (n_trials, T, K)
+        ``p(x[t] = k | y[1..t])``: every row sums to 1.
+    c : ndarray, shape (n_trials, T)
+        ``p(y[t] | y[1..t-1])`` (times the scale of ``obs``);
+        ``log p(Y) = sum_t log c[t]``.
+    """
+    obs = _check_obs(obs)
+    psi = check_psi(psi)
+    A = check_A(A, psi.size)
+    if obs.shape[2] != psi.size:
+        raise ValueError(f"obs has K = {obs.shape[2]} states but psi has {psi.size}")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha, c = _forward(np.ascontiguousarray(obs.transpose(1, 0, 2)), psi, A)
+    return alpha.transpose(1, 0, 2), c.T
+
+
+def backward(obs, A, c):
+    """Scaled backward recursion (teaching version, trial-major).
+
+    .. math::
+
+        \\hat b_T = 1, \\qquad
+        \\hat b_t = \\frac{A\\, (o_{t+1} \\odot \\hat b_{t+1})}{c_{t+1}}
+
+    Parameters
+    ----------
+    obs : array_like, shape (n_trials, T, K)
+        The emission probabilities given to :func:`forward`.
+    A : array_like, shape (K, K)
+    c : array_like, shape (n_trials, T)
+        Normalisers returned by :func:`forward`.
+
+    Returns
+    -------
+    beta : ndarray, shape (n_trials, T, K)
+        Scaled backward messages; ``alpha * beta`` is the posterior ``gamma``.
+    """
+    obs = _check_obs(obs)
+    A = check_A(A, obs.shape[2])
+    c = _as_float_array(c, "c", 2)
+    if c.shape != obs.shape[:2]:
+        raise ValueError(f"c must have shape (n_trials, T) = {obs.shape[:2]}, got {c.shape}")
+    if c.min() <= 0:
+        raise ValueError("c must be positive (the data are impossible where it is 0)")
+    scaled = np.ascontiguousarray((obs / c[..., None]).transpose(1, 0, 2))
+    return _backward(scaled, A).transpose(1, 0, 2)
