@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import xlogy
 
-from .inference import _e_step, _log_factorial_sum, _log_likelihood_trials
+from .inference import _e_step, _log_factorial_sum, _log_likelihood_many, _log_likelihood_trials
 from .learning import _check_posteriors, _m_step, align_states, fit_em
 from .model import check_counts, check_dt, check_int, check_params
 
@@ -29,20 +29,21 @@ class _Stats:
     xi_sum: np.ndarray  # (K, K)
     spikes: np.ndarray  # (C, K) sum_{n,t} gamma * y
     occupancy: np.ndarray  # (K,) sum_{n,t} gamma
-    logfact: float  # sum_{n,t} gamma-weighted log(y!) = sum log(y!) where gamma sums to 1
+    logfact: float  # sum_{n,t,k} gamma * log(y!), the state-independent part
 
 
 def _stats(Y, gamma, xi_sum, logfact=None):
+    """Sufficient statistics; ``logfact`` is the per-trial ``sum log(y!)``."""
     if logfact is None:
-        logfact_bins = _log_factorial_sum(Y)  # (n, T)
-    else:
-        logfact_bins = logfact
+        logfact = _log_factorial_sum(Y)  # (n_trials,)
+    # gamma sums to 1 over states in every bin (0 in a trial with impossible data)
+    weight = gamma[:, 0].sum(axis=1)
     return _Stats(
         first=gamma[:, 0].sum(axis=0),
         xi_sum=xi_sum,
         spikes=np.einsum("ntc,ntk->ck", Y, gamma, optimize=True),
         occupancy=gamma.sum(axis=(0, 1)),
-        logfact=float((logfact_bins * gamma.sum(axis=2)).sum()),
+        logfact=float(logfact @ weight),
     )
 
 
@@ -162,25 +163,23 @@ def scan_ll_ecll(Y, psi, A, L, dt, n_epochs=9, n_points=12, b_range=(-1.0, 2.0))
     b_range = tuple(float(v) for v in b_range)
     if len(b_range) != 2 or not b_range[0] <= 0.0 < 1.0 <= b_range[1]:
         raise ValueError(f"b_range must be (lo, hi) with lo <= 0 and hi >= 1, got {b_range}")
-    logfact_bins = _log_factorial_sum(Y)
-    logfact = logfact_bins.sum(axis=1)
+    logfact = _log_factorial_sum(Y)
     old = (psi, A, L)
     scans = []
     for epoch in range(n_epochs):
         post = _e_step(Y, *old, dt, logfact=logfact)
-        stats = _stats(Y, post.gamma, post.xi_sum, logfact_bins)
+        stats = _stats(Y, post.gamma, post.xi_sum, logfact)
         new = _m_step(Y, post.gamma, post.xi_sum, dt, prev=old)
         lo, hi = _line_limits(old, new, b_range)
         bs = np.union1d(np.linspace(lo, hi, n_points), [0.0, 1.0])
+        thetas = [tuple(p0 + b * (p1 - p0) for p0, p1 in zip(old, new)) for b in bs]
+        qs = np.array([_ecll(stats, *theta, dt) for theta in thetas])
+        at_old = bs == 0.0
         lls = np.empty(bs.size)
-        qs = np.empty(bs.size)
-        for i, b in enumerate(bs):
-            theta = tuple(p0 + b * (p1 - p0) for p0, p1 in zip(old, new))
-            qs[i] = _ecll(stats, *theta, dt)
-            if b == 0.0:
-                lls[i] = post.ll
-            else:
-                lls[i] = _log_likelihood_trials(Y, *theta, dt, logfact=logfact).sum()
+        lls[at_old] = post.ll
+        lls[~at_old] = _log_likelihood_many(
+            Y, [th for th, o in zip(thetas, at_old) if not o], dt, logfact
+        )
         entropy = post.ll - qs[bs == 0.0][0]
         scans.append(LineScan(epoch=epoch, b=bs, ll=lls, bound=qs + entropy, old=old, new=new))
         old = new

@@ -63,15 +63,41 @@ class EStepResult:
 
 
 def _log_factorial_sum(Y):
-    """``sum_c log(Y[n, t, c]!)`` for every trial and bin, shape (n_trials, T)."""
-    top = int(Y.max()) if Y.size else 0
-    if top <= 1_000_000:
-        table = gammaln(np.arange(top + 1, dtype=np.float64) + 1.0)
-        return table[Y.astype(np.intp)].sum(axis=-1)
-    return gammaln(Y + 1.0).sum(axis=-1)
+    """``sum_{t,c} log(Y[n, t, c]!)`` for every trial, shape (n_trials,).
+
+    Only counts of 2 or more contribute (``log 0! = log 1! = 0``), so for
+    sparse spiking this touches few entries.
+    """
+    flat = Y.reshape(Y.shape[0], -1)
+    idx = np.flatnonzero(flat > 1)
+    weights = gammaln(flat.ravel()[idx] + 1.0)
+    return np.bincount(idx // flat.shape[1], weights=weights, minlength=Y.shape[0])
 
 
-def log_emission(Y, L, dt):
+def _max_last(x):
+    """``x.max(axis=-1)`` for a short last axis, as a chain of ``np.maximum``.
+
+    numpy's reduction over a length-3 last axis is ~15x slower than this.
+    """
+    K = x.shape[-1]
+    if K > 16:
+        return x.max(axis=-1)
+    out = x[..., 0].copy()
+    for k in range(1, K):
+        np.maximum(out, x[..., k], out=out)
+    return out
+
+
+def _log_rate(L, dt):
+    """``log(L dt)`` with 0 where the rate is 0, and the mask of those zeros."""
+    rate = L * dt
+    zero = rate <= 0
+    log_rate = np.log(np.where(zero, 1.0, rate))
+    log_rate[zero] = 0.0
+    return rate, log_rate, zero
+
+
+def log_emission(Y, L, dt, time_major=False):
     """Poisson log-probability of every bin under every state.
 
     The term ``-sum_c log(y!)`` does not depend on the state and is left out;
@@ -82,9 +108,12 @@ def log_emission(Y, L, dt):
     Y : ndarray of float, shape (n_trials, T, C)
         Validated spike counts.
     L : ndarray, shape (C, K)
-        Firing rates in Hz.
+        Firing rates in Hz. Several parameter sets can be stacked side by
+        side as ``(C, G*K)``; the result then has ``G*K`` columns.
     dt : float
         Bin width in seconds.
+    time_major : bool
+        Return shape ``(T, n_trials, K)`` instead.
 
     Returns
     -------
@@ -92,76 +121,102 @@ def log_emission(Y, L, dt):
         ``sum_c [Y log(L dt) - L dt]``, in nats; ``-inf`` where a neuron
         spikes in a state whose rate for it is 0.
     """
-    rate = L * dt
-    zero = rate <= 0
-    with np.errstate(divide="ignore"):
-        log_rate = np.where(zero, 0.0, np.log(np.where(zero, 1.0, rate)))
-    log_obs = Y @ log_rate
+    rate, log_rate, zero = _log_rate(L, dt)
+    Yv = Y.transpose(1, 0, 2) if time_major else Y
+    log_obs = Yv @ log_rate
     log_obs -= rate.sum(axis=0)
     if zero.any():
         # a spike in a state whose rate is exactly 0 has probability 0
-        impossible = (Y > 0).astype(np.float64) @ zero.astype(np.float64) > 0
+        impossible = (Yv > 0).astype(np.float64) @ zero.astype(np.float64) > 0
         log_obs[impossible] = -np.inf
     return log_obs
 
 
-def _scaled_emission(Y, L, dt):
-    """Time-major emission probabilities scaled per bin.
+#: Below this many nats in magnitude, exp() of a log-emission can neither
+#: overflow nor come near underflow, so no per-bin rescaling is needed.
+_SAFE_LOG = 300.0
+
+
+def _scaled_emission(Y, Ls, dt):
+    """Time-major emission probabilities for one or several rate matrices.
+
+    Parameters
+    ----------
+    Y : ndarray, shape (n_trials, T, C)
+    Ls : sequence of G ndarrays, each (C, K)
+        Firing rates (Hz) of G parameter sets.
+    dt : float
 
     Returns
     -------
-    obs : ndarray, shape (T, n_trials, K)
-        ``exp(log_obs - shift)``, the largest entry of every bin equal to 1
-        (all 0 where every state is impossible).
-    shift_sum : ndarray, shape (n_trials,)
-        ``sum_t shift[n, t]`` (nats), to add back to the log-likelihood.
+    obs : ndarray, shape (G, T, n_trials, K)
+        ``exp(log_obs - shift)``, each set's block contiguous and time-major. Where every entry is moderate (within
+        ``_SAFE_LOG`` nats) ``shift`` is 0; otherwise it is the per-bin
+        maximum over states, so the largest entry of each bin is 1 (all 0 where
+        every state is impossible).
+    shift_sum : ndarray, shape (G, n_trials)
+        ``sum_t shift`` (nats), to add back to the log-likelihood.
     """
-    log_obs = log_emission(Y, L, dt)
-    shift = log_obs.max(axis=-1)  # (n_trials, T)
+    n, T, _ = Y.shape
+    G, K = len(Ls), Ls[0].shape[1]
+    Yt = Y.transpose(1, 0, 2)
+    obs = np.empty((G, T, n, K))
+    for g, L in enumerate(Ls):
+        rate, log_rate, zero = _log_rate(L, dt)
+        og = obs[g]
+        np.matmul(Yt, log_rate, out=og)
+        og -= rate.sum(axis=0)
+        if zero.any():
+            # a spike in a state whose rate is exactly 0 has probability 0
+            og[(Yt > 0).astype(np.float64) @ zero.astype(np.float64) > 0] = -np.inf
+    if obs.min() > -_SAFE_LOG and obs.max() < _SAFE_LOG:
+        np.exp(obs, out=obs)
+        return obs, np.zeros((G, n))
+    shift = _max_last(obs)  # (G, T, n)
     shift[~np.isfinite(shift)] = 0.0
-    log_obs -= shift[..., None]
-    n, T, K = log_obs.shape
-    obs = np.empty((T, n, K))  # time-major, C-contiguous (np.exp alone would keep Y's order)
-    np.exp(log_obs.transpose(1, 0, 2), out=obs)
+    obs -= shift[..., None]
+    np.exp(obs, out=obs)
     return obs, shift.sum(axis=1)
 
 
 def _forward(obs, psi, A, keep_alpha=True):
-    """Scaled forward pass over all trials at once.
+    """Scaled forward pass over all trials (and parameter sets) at once.
 
     Parameters
     ----------
-    obs : ndarray, shape (T, n_trials, K)
-    psi : ndarray, shape (K,)
-    A : ndarray, shape (K, K)
+    obs : ndarray, shape (G, T, n_trials, K)
+        Emission probabilities of G parameter sets (G = 1 for one model).
+    psi : ndarray, shape (G, 1, K)
+    A : ndarray, shape (G, K, K)
     keep_alpha : bool
         Store every scaled forward vector (needed for posteriors).
 
     Returns
     -------
-    alpha : ndarray, shape (T, n_trials, K) or None
-        ``p(x[t] | Y[:t+1])``, each row summing to 1.
-    c : ndarray, shape (T, n_trials)
+    alpha : ndarray, shape (T, G, n_trials, K) or None
+        ``p(x[t] | Y[:t+1])``: sums to 1 over the last axis.
+    c : ndarray, shape (T, G, n_trials, 1)
         Normalisers ``p(Y[t] | Y[:t])`` (times the emission scale).
     """
-    T, n, K = obs.shape
-    c = np.empty((T, n))
-    alpha = np.empty((T, n, K)) if keep_alpha else None
-    a = psi * obs[0]
-    s = a.sum(axis=1, keepdims=True)
-    c[0] = s[:, 0]
-    a /= s
-    if keep_alpha:
-        alpha[0] = a
+    G, T, n, K = obs.shape
+    c = np.empty((T, G, n, 1))
+    alpha = np.empty((T if keep_alpha else 2, G, n, K))
+    ones = np.ones((K, 1))
+    np.multiply(psi, obs[:, 0], out=alpha[0])
+    np.matmul(alpha[0], ones, out=c[0])
+    alpha[0] /= c[0]
+    # Per step: one stack of (n, K) @ (K, K) products, one product with the
+    # emissions, one sum (a product with `ones`: faster than .sum over
+    # short rows) and one division, all in place in contiguous blocks.
     for t in range(1, T):
-        a = a @ A
-        a *= obs[t]
-        s = a.sum(axis=1, keepdims=True)
-        c[t] = s[:, 0]
-        a /= s
-        if keep_alpha:
-            alpha[t] = a
-    return alpha, c
+        i, j = (t, t - 1) if keep_alpha else (t % 2, (t - 1) % 2)
+        a = alpha[i]
+        np.matmul(alpha[j], A, out=a)
+        a *= obs[:, t]
+        ct = c[t]
+        np.matmul(a, ones, out=ct)
+        a /= ct
+    return (alpha if keep_alpha else None), c
 
 
 def _backward(obs_over_c, A):
@@ -176,8 +231,10 @@ def _backward(obs_over_c, A):
     beta = np.empty((T, n, K))
     beta[T - 1] = 1.0
     AT = A.T.copy()
+    tmp = np.empty((n, K))
     for t in range(T - 2, -1, -1):
-        np.dot(obs_over_c[t + 1] * beta[t + 1], AT, out=beta[t])
+        np.multiply(obs_over_c[t + 1], beta[t + 1], out=tmp)
+        np.dot(tmp, AT, out=beta[t])
     return beta
 
 
@@ -192,12 +249,13 @@ def _trial_ll(c, shift_sum, logfact_sum):
 
 def _e_step(Y, psi, A, L, dt, return_xi=False, logfact=None):
     """E-step on validated input (see :func:`e_step`)."""
-    obs, shift_sum = _scaled_emission(Y, L, dt)
+    obs4, shift_sum = _scaled_emission(Y, [L], dt)
     if logfact is None:
-        logfact = _log_factorial_sum(Y).sum(axis=1)
+        logfact = _log_factorial_sum(Y)
     with np.errstate(divide="ignore", invalid="ignore"):
-        alpha, c = _forward(obs, psi, A)
-        trial_ll, bad = _trial_ll(c, shift_sum, logfact)
+        alpha4, c4 = _forward(obs4, psi[None, None], A[None])
+        obs, alpha, c = obs4[0], alpha4[:, 0], c4[:, 0, :, 0]  # (T, n, K), (T, n)
+        trial_ll, bad = _trial_ll(c, shift_sum[0], logfact)
         c_safe = np.where(c > 0, c, 1.0)
         obs /= c_safe[:, :, None]  # obs now holds obs[t] / c[t]
         if bad.any():
@@ -258,13 +316,48 @@ def e_step(Y, psi, A, L, dt, return_xi=False):
 
 def _log_likelihood_trials(Y, psi, A, L, dt, logfact=None):
     """Per-trial log-likelihood (nats) on validated input; forward pass only."""
-    obs, shift_sum = _scaled_emission(Y, L, dt)
+    return _log_likelihood_many(Y, [(psi, A, L)], dt, logfact, per_trial=True)[0]
+
+
+def _log_likelihood_many(Y, thetas, dt, logfact=None, per_trial=False, max_elements=2**24):
+    """Log-likelihood of ``Y`` under each of several parameter sets.
+
+    The sets share one time loop: each step multiplies a stack of forward
+    vectors by a stack of transition matrices in one call.
+
+    Parameters
+    ----------
+    Y : ndarray, shape (n_trials, T, C)
+        Validated counts.
+    thetas : list of (psi, A, L)
+        Validated parameter sets with the same K.
+    per_trial : bool
+        Return ``(len(thetas), n_trials)`` instead of totals.
+    max_elements : int
+        Largest emission array (``G * T * n_trials * K``) built at once; the
+        sets are processed in chunks below it.
+
+    Returns
+    -------
+    ndarray, shape (len(thetas),) or (len(thetas), n_trials)
+    """
     if logfact is None:
-        logfact = _log_factorial_sum(Y).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        _, c = _forward(obs, psi, A, keep_alpha=False)
-        trial_ll, _ = _trial_ll(c, shift_sum, logfact)
-    return trial_ll
+        logfact = _log_factorial_sum(Y)
+    n, T, _ = Y.shape
+    K = thetas[0][0].size
+    per_chunk = max(1, max_elements // (n * T * K))
+    out = []
+    for s in range(0, len(thetas), per_chunk):
+        group = thetas[s:s + per_chunk]
+        obs, shift_sum = _scaled_emission(Y, [th[2] for th in group], dt)
+        psi = np.stack([th[0] for th in group])[:, None, :]
+        A = np.stack([th[1] for th in group])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            _, c = _forward(obs, psi, A, keep_alpha=False)
+            for g in range(len(group)):
+                out.append(_trial_ll(c[:, g, :, 0], shift_sum[g], logfact)[0])
+    out = np.array(out)
+    return out if per_trial else out.sum(axis=1)
 
 
 def log_likelihood(Y, psi, A, L, dt, per_trial=False):
@@ -316,7 +409,7 @@ def viterbi(Y, psi, A, L, dt):
     with np.errstate(divide="ignore"):
         log_A = np.log(A)
         log_psi = np.log(psi)
-    log_obs = np.ascontiguousarray(log_emission(Y, L, dt).transpose(1, 0, 2))
+    log_obs = log_emission(Y, L, dt, time_major=True)
     back = np.empty((T, n, K), dtype=np.intp)
     delta = log_psi + log_obs[0]  # (n, K)
     rows = np.arange(n)[:, None]
@@ -358,7 +451,7 @@ def emission_likelihood(Y, L, dt):
     Y = check_counts(Y)
     L = check_L(L, C=Y.shape[2])
     dt = check_dt(dt)
-    return np.exp(log_emission(Y, L, dt) - _log_factorial_sum(Y)[..., None])
+    return np.exp(log_emission(Y, L, dt) - gammaln(Y + 1.0).sum(axis=-1)[..., None])
 
 
 def _check_obs(obs, name="obs"):
@@ -400,9 +493,10 @@ def forward(obs, psi, A):
     A = check_A(A, psi.size)
     if obs.shape[2] != psi.size:
         raise ValueError(f"obs has K = {obs.shape[2]} states but psi has {psi.size}")
+    obs4 = np.ascontiguousarray(obs.transpose(1, 0, 2))[None]
     with np.errstate(divide="ignore", invalid="ignore"):
-        alpha, c = _forward(np.ascontiguousarray(obs.transpose(1, 0, 2)), psi, A)
-    return alpha.transpose(1, 0, 2), c.T
+        alpha, c = _forward(obs4, psi[None, None], A[None])
+    return alpha[:, 0].transpose(1, 0, 2), c[:, 0, :, 0].T
 
 
 def backward(obs, A, c):

@@ -255,7 +255,7 @@ def fit_em(Y, K, dt, n_iter=200, tol=1e-7, n_restarts=1, seed=None, init=None):
         if psi0.size != K:
             raise ValueError(f"init has {psi0.size} states but K = {K}")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    logfact = _log_factorial_sum(Y).sum(axis=1)
+    logfact = _log_factorial_sum(Y)
     best = None
     finals = []
     for r in range(n_restarts):
