@@ -1,0 +1,9 @@
+# %%
+import numpy as np
+
+# %%
+total = np.sum(
+    ### BEGIN SOLUTION
+    np.arange(3)
+    ### END SOLUTION
+)

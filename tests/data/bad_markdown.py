@@ -1,0 +1,9 @@
+# %% [markdown]
+# Write your answer:
+#
+# ### BEGIN SOLUTION
+# The answer.
+# ### END SOLUTION
+
+# %%
+x = 1
