@@ -9,7 +9,16 @@ from scipy.special import xlogy
 
 from .inference import _e_step, _log_factorial_sum, _log_likelihood_many, _log_likelihood_trials
 from .learning import _check_posteriors, _m_step, align_states, fit_em
-from .model import check_counts, check_dt, check_int, check_params
+from .model import (
+    _as_float_array,
+    check_A,
+    check_counts,
+    check_dt,
+    check_int,
+    check_L,
+    check_params,
+    check_psi,
+)
 
 __all__ = [
     "expected_complete_ll",
@@ -160,7 +169,10 @@ def scan_ll_ecll(Y, psi, A, L, dt, n_epochs=9, n_points=12, b_range=(-1.0, 2.0))
     Y, psi, A, L, dt = check_params(Y, psi, A, L, dt)
     n_epochs = check_int(n_epochs, "n_epochs", 1)
     n_points = check_int(n_points, "n_points", 2)
-    b_range = tuple(float(v) for v in b_range)
+    try:
+        b_range = tuple(float(v) for v in b_range)
+    except (TypeError, ValueError):
+        raise TypeError(f"b_range must be a pair of numbers (lo, hi), got {b_range!r}") from None
     if len(b_range) != 2 or not b_range[0] <= 0.0 < 1.0 <= b_range[1]:
         raise ValueError(f"b_range must be (lo, hi) with lo <= 0 and hi >= 1, got {b_range}")
     logfact = _log_factorial_sum(Y)
@@ -172,7 +184,8 @@ def scan_ll_ecll(Y, psi, A, L, dt, n_epochs=9, n_points=12, b_range=(-1.0, 2.0))
         new = _m_step(Y, post.gamma, post.xi_sum, dt, prev=old)
         lo, hi = _line_limits(old, new, b_range)
         bs = np.union1d(np.linspace(lo, hi, n_points), [0.0, 1.0])
-        thetas = [tuple(p0 + b * (p1 - p0) for p0, p1 in zip(old, new)) for b in bs]
+        # (1 - b) old + b new is exactly `new` at b = 1 (old + b (new - old) can round a tiny rate to 0)
+        thetas = [tuple((1.0 - b) * p0 + b * p1 for p0, p1 in zip(old, new)) for b in bs]
         qs = np.array([_ecll(stats, *theta, dt) for theta in thetas])
         at_old = bs == 0.0
         lls = np.empty(bs.size)
@@ -244,12 +257,16 @@ def decoding_accuracy(states_true, gamma):
     float
         Accuracy between 0 and 1.
     """
+    g = _as_float_array(gamma, "gamma", 3)
     s = np.asarray(states_true)
-    g = np.asarray(gamma)
-    if g.ndim != 3 or s.shape != g.shape[:2]:
+    if s.dtype == object or not np.issubdtype(s.dtype, np.integer):
+        raise TypeError(f"states_true must be an integer array, got dtype {s.dtype}")
+    if s.shape != g.shape[:2]:
         raise ValueError(
             f"gamma must have shape (n_trials, T, K) matching states_true {s.shape}, got {g.shape}"
         )
+    if s.size and (s.min() < 0 or s.max() >= g.shape[2]):
+        raise ValueError(f"states_true must lie in 0..{g.shape[2] - 1} (K = gamma.shape[2])")
     return float(np.mean(g.argmax(axis=2) == s))
 
 
@@ -268,15 +285,22 @@ def recovery_error(true, est):
         of the off-diagonal transition probabilities; ``"perm"``: the
         permutation applied to ``est``.
     """
-    psi_t, A_t, L_t = true
-    psi_e, A_e, L_e = est
+    for name, params in (("true", true), ("est", est)):
+        if not isinstance(params, (tuple, list)) or len(params) != 3:
+            raise TypeError(f"{name} must be a tuple (psi, A, L)")
+    psi_t = check_psi(true[0], "true psi")
+    A_t = check_A(true[1], psi_t.size, "true A")
+    L_t = check_L(true[2], K=psi_t.size, name="true L")
+    psi_e = check_psi(est[0], "est psi")
+    A_e = check_A(est[1], psi_e.size, "est A")
+    L_e = check_L(est[2], *L_t.shape, name="est L")
     p = align_states(L_t, L_e)
-    A_al = np.asarray(A_e)[np.ix_(p, p)]
+    A_al = A_e[np.ix_(p, p)]
     K = len(p)
     off = ~np.eye(K, dtype=bool)
-    err_A = float(np.abs(A_al - np.asarray(A_t))[off].mean()) if K > 1 else 0.0
+    err_A = float(np.abs(A_al - A_t)[off].mean()) if K > 1 else 0.0
     return {
-        "L": float(np.abs(np.asarray(L_e)[:, p] - np.asarray(L_t)).mean()),
+        "L": float(np.abs(L_e[:, p] - L_t).mean()),
         "A": err_A,
         "perm": p,
     }

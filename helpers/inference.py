@@ -238,6 +238,63 @@ def _backward(obs_over_c, A):
     return beta
 
 
+def _logsumexp(x, axis):
+    """``log(sum(exp(x)))`` along ``axis``; ``-inf`` where every term is ``-inf``."""
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):
+        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return np.squeeze(out, axis=axis)
+
+
+def _log_space_e_step(log_obs, psi, A, posteriors=True):
+    """Exact forward-backward in log space, for the few trials the scaled pass cannot resolve.
+
+    The scaled pass rescales every bin by its best state's emission. When a
+    state that cannot be reached (zero in ``psi`` or ``A``) beats every
+    reachable one by more than ~745 nats, the reachable terms round to 0 and
+    the trial looks impossible although it is not. Those trials are redone
+    here, slowly but exactly.
+
+    Parameters
+    ----------
+    log_obs : ndarray, shape (T, n, K)
+        Log-emissions (without ``log y!``), time-major.
+    psi, A : ndarray
+    posteriors : bool
+        Also return ``gamma`` and the summed ``xi``.
+
+    Returns
+    -------
+    ll : ndarray (n,)
+        Log-likelihood without the ``log y!`` term; ``-inf`` if truly impossible.
+    gamma : ndarray (T, n, K) or None
+        Zero for impossible trials.
+    xi : ndarray (T-1, n, K, K) or None
+        Pairwise posteriors; zero for impossible trials.
+    """
+    T, n, K = log_obs.shape
+    with np.errstate(divide="ignore"):
+        log_psi, log_A = np.log(psi), np.log(A)
+    la = np.empty((T, n, K))
+    la[0] = log_psi + log_obs[0]
+    for t in range(1, T):
+        la[t] = _logsumexp(la[t - 1][:, :, None] + log_A, axis=1) + log_obs[t]
+    ll = _logsumexp(la[-1], axis=1)
+    if not posteriors:
+        return ll, None, None
+    lb = np.zeros((T, n, K))
+    for t in range(T - 2, -1, -1):
+        lb[t] = _logsumexp(log_A + (log_obs[t + 1] + lb[t + 1])[:, None, :], axis=2)
+    ok = np.isfinite(ll)
+    norm = np.where(ok, ll, 0.0)
+    with np.errstate(invalid="ignore"):
+        gamma = np.where(ok[None, :, None], np.exp(la + lb - norm[None, :, None]), 0.0)
+        w = la[:-1, :, :, None] + log_A + (log_obs[1:] + lb[1:])[:, :, None, :] - norm[None, :, None, None]
+        xi = np.where(ok[None, :, None, None], np.exp(w), 0.0)  # (T-1, n, K, K)
+    return ll, np.nan_to_num(gamma, nan=0.0), np.nan_to_num(xi, nan=0.0)
+
+
 def _trial_ll(c, shift_sum, logfact_sum):
     """Per-trial log-likelihood from normalisers; -inf where c hit 0."""
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -272,6 +329,15 @@ def _e_step(Y, psi, A, L, dt, return_xi=False, logfact=None):
         xi = alpha[:-1, :, :, None] * A * obs[1:, :, None, :]  # (T-1, n, K, K)
         xi = np.ascontiguousarray(xi.transpose(1, 0, 2, 3))
     alpha *= beta  # alpha now holds gamma, time-major
+    if bad.any():  # impossible, or merely beyond the scaled pass's range: decide exactly
+        rows = np.flatnonzero(bad)
+        ll_log, gamma_log, xi_log = _log_space_e_step(
+            log_emission(Y[rows], L, dt, time_major=True), psi, A)
+        trial_ll[rows] = ll_log - logfact[rows]
+        alpha[:, rows] = gamma_log
+        xi_sum = xi_sum + xi_log.sum(axis=(0, 1))
+        if return_xi:
+            xi[rows] = xi_log.transpose(1, 0, 2, 3)
     gamma = alpha.transpose(1, 0, 2)
     return EStepResult(
         ll=float(trial_ll.sum()), gamma=gamma, xi_sum=xi_sum, trial_ll=trial_ll, xi=xi
@@ -354,8 +420,14 @@ def _log_likelihood_many(Y, thetas, dt, logfact=None, per_trial=False, max_eleme
         A = np.stack([th[1] for th in group])
         with np.errstate(divide="ignore", invalid="ignore"):
             _, c = _forward(obs, psi, A, keep_alpha=False)
-            for g in range(len(group)):
-                out.append(_trial_ll(c[:, g, :, 0], shift_sum[g], logfact)[0])
+        for g, (psi_g, A_g, L_g) in enumerate(group):
+            trial_ll, bad = _trial_ll(c[:, g, :, 0], shift_sum[g], logfact)
+            if bad.any():  # impossible, or beyond the scaled pass's range: decide exactly
+                rows = np.flatnonzero(bad)
+                ll_log, _, _ = _log_space_e_step(
+                    log_emission(Y[rows], L_g, dt, time_major=True), psi_g, A_g, posteriors=False)
+                trial_ll[rows] = ll_log - logfact[rows]
+            out.append(trial_ll)
     out = np.array(out)
     return out if per_trial else out.sum(axis=1)
 

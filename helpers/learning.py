@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,7 +16,6 @@ from .model import (
     check_dt,
     check_int,
     check_L,
-    check_params,
     check_psi,
 )
 
@@ -39,6 +39,16 @@ def _check_posteriors(Y, gamma, xi_sum):
     if xi_sum.min() < 0:
         raise ValueError("xi_sum has negative expected counts")
     return gamma, xi_sum
+
+
+def _check_prev(params, C, K, name="prev"):
+    """Validate a parameter tuple ``(psi, A, L)`` for K states and C neurons."""
+    if not isinstance(params, (tuple, list)) or len(params) != 3:
+        raise TypeError(f"{name} must be a tuple (psi, A, L)")
+    psi = check_psi(params[0], f"{name} psi")
+    if psi.size != K:
+        raise ValueError(f"{name} psi has {psi.size} states, expected K = {K}")
+    return psi, check_A(params[1], K, f"{name} A"), check_L(params[2], C, K, f"{name} L")
 
 
 def _m_step(Y, gamma, xi_sum, dt, prev=None):
@@ -110,9 +120,7 @@ def m_step(Y, gamma, xi_sum, dt, prev=None):
     gamma, xi_sum = _check_posteriors(Y, gamma, xi_sum)
     dt = check_dt(dt)
     if prev is not None:
-        K = gamma.shape[2]
-        prev = (check_psi(prev[0], "prev psi"), check_A(prev[1], K, "prev A"),
-                check_L(prev[2], Y.shape[2], K, "prev L"))
+        prev = _check_prev(prev, Y.shape[2], gamma.shape[2])
     return _m_step(Y, gamma, xi_sum, dt, prev)
 
 
@@ -247,14 +255,20 @@ def fit_em(Y, K, dt, n_iter=200, tol=1e-7, n_restarts=1, seed=None, init=None):
     dt = check_dt(dt)
     n_iter = check_int(n_iter, "n_iter", 0)
     n_restarts = check_int(n_restarts, "n_restarts", 1)
-    if isinstance(tol, bool) or not np.isscalar(tol) or not np.isfinite(tol) or tol < 0:
+    if isinstance(tol, bool) or not isinstance(tol, (numbers.Real, np.floating, np.integer)):
+        raise TypeError(f"tol must be a number, got {type(tol).__name__}")
+    if not np.isfinite(tol) or tol < 0:
         raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
     if init is not None:
-        psi0, A0, L0 = init
-        _, psi0, A0, L0, _ = check_params(Y, psi0, A0, L0, dt)
-        if psi0.size != K:
-            raise ValueError(f"init has {psi0.size} states but K = {K}")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        psi0, A0, L0 = _check_prev(init, Y.shape[2], K, name="init")
+    if isinstance(seed, np.random.Generator):
+        rng = seed
+    elif seed is None or (isinstance(seed, (numbers.Integral, np.integer)) and not isinstance(seed, bool)):
+        if seed is not None and seed < 0:
+            raise ValueError(f"seed must be >= 0, got {seed}")
+        rng = np.random.default_rng(seed)
+    else:
+        raise TypeError(f"seed must be None, an int or a numpy.random.Generator, got {type(seed).__name__}")
     logfact = _log_factorial_sum(Y)
     best = None
     finals = []

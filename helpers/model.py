@@ -79,7 +79,12 @@ def check_counts(Y, name="Y"):
         If ``Y`` is not 3-D, is empty along an axis, or holds negative,
         fractional, NaN or infinite values.
     """
-    arr = np.asarray(Y) if not isinstance(Y, (str, bytes)) and Y is not None else Y
+    arr = Y
+    if not isinstance(Y, (str, bytes)) and Y is not None:
+        try:
+            arr = np.asarray(Y)
+        except (TypeError, ValueError) as exc:  # ragged nested lists and the like
+            raise TypeError(f"{name} must be an array of numbers ({exc})") from None
     if isinstance(arr, np.ndarray) and arr.ndim != 3 and arr.dtype != object:
         raise ValueError(
             f"{name} must be 3-D with shape (n_trials, T, C), got shape {arr.shape}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .model import check_int, sample_spikes, sample_states
+from .model import check_dt, check_int, sample_spikes, sample_states
 
 __all__ = ["tutorial_model", "tutorial_data"]
 
@@ -38,8 +38,16 @@ def tutorial_model(seed=101, max_transition_rate=3.0, dt=0.002):
         switching rate in Hz times ``dt``, and each diagonal entry makes its
         row sum to 1.
     """
-    rng = np.random.default_rng(seed)
+    dt = check_dt(dt)
+    if isinstance(max_transition_rate, bool) or not isinstance(max_transition_rate, (int, float, np.number)):
+        raise TypeError(f"max_transition_rate must be a number of Hz, got {type(max_transition_rate).__name__}")
     K = TUTORIAL_RATES.shape[1]
+    if not np.isfinite(max_transition_rate) or max_transition_rate < 0 or max_transition_rate * dt * (K - 1) >= 1:
+        raise ValueError(
+            f"max_transition_rate must be >= 0 Hz and small enough that every row of A keeps a "
+            f"positive diagonal (rate * dt * (K - 1) < 1), got {max_transition_rate} Hz at dt = {dt} s"
+        )
+    rng = np.random.default_rng(seed)
     psi = np.arange(1, K + 1, dtype=float)
     psi /= psi.sum()
     rates = rng.uniform(0.0, max_transition_rate, size=(K, K))  # Hz
