@@ -409,7 +409,7 @@ def reference_run_em(Y, psi, A, L, dt, n_iter, tol):
         M-step and after the last.
     """
     fit = fit_em(Y, len(psi), dt, n_iter=n_iter, tol=tol, init=(psi, A, L))
-    return fit.psi, fit.A, fit.L, list(fit.lls)
+    return fit.psi, fit.A, fit.L, np.array(fit.lls)
 
 
 def reference_heldout_ll(Y_train, Y_test, K, dt, seed):

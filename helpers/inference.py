@@ -202,6 +202,9 @@ def _forward(obs, psi, A, keep_alpha=True):
     c = np.empty((T, G, n, 1))
     alpha = np.empty((T if keep_alpha else 2, G, n, K))
     ones = np.ones((K, 1))
+    if G == 1:  # one model: 2-D views, where np.dot costs half of a stacked np.matmul
+        _forward_2d(obs[0], psi[0, 0], A[0], alpha[:, 0], c[:, 0], ones, keep_alpha)
+        return (alpha if keep_alpha else None), c
     np.multiply(psi, obs[:, 0], out=alpha[0])
     np.matmul(alpha[0], ones, out=c[0])
     alpha[0] /= c[0]
@@ -217,6 +220,25 @@ def _forward(obs, psi, A, keep_alpha=True):
         np.matmul(a, ones, out=ct)
         a /= ct
     return (alpha if keep_alpha else None), c
+
+
+def _forward_2d(obs, psi, A, alpha, c, ones, keep_alpha):
+    """:func:`_forward` for a single parameter set, in place on 2-D views.
+
+    obs (T, n, K); alpha (T or 2, n, K); c (T, n, 1).
+    """
+    T = obs.shape[0]
+    np.multiply(psi, obs[0], out=alpha[0])
+    np.dot(alpha[0], ones, out=c[0])
+    alpha[0] /= c[0]
+    for t in range(1, T):
+        i, j = (t, t - 1) if keep_alpha else (t % 2, (t - 1) % 2)
+        a = alpha[i]
+        np.dot(alpha[j], A, out=a)
+        a *= obs[t]
+        ct = c[t]
+        np.dot(a, ones, out=ct)
+        a /= ct
 
 
 def _backward(obs_over_c, A):

@@ -94,7 +94,7 @@ def badge_table(repo, branch, names):
 
 def update_readme(text, table):
     """Replace the text between the badge markers with ``table``."""
-    pattern = re.compile(r"(<!-- badges -->\n).*?(\n<!-- /badges -->)", re.S)
+    pattern = re.compile(r"(<!-- badges -->\n)(?:.*?\n)??(<!-- /badges -->)", re.S)
     if not pattern.search(text):
         raise ValueError("README.md has no <!-- badges --> ... <!-- /badges --> block")
-    return pattern.sub(lambda m: m.group(1) + table + m.group(2), text)
+    return pattern.sub(lambda m: m.group(1) + table + "\n" + m.group(2), text, count=1)
