@@ -633,6 +633,22 @@ def _within(freq, p, n, sigmas=6.0):
     return bool(np.all(np.abs(freq - p) <= sigmas * se + 1e-9))
 
 
+def _check_uses_rng(draw, what, how):
+    """Same seed, same output; another seed, another output. ``draw(seed)`` calls the student."""
+    a, b, c = draw(7), draw(7), draw(8)
+    if not np.array_equal(a, b):
+        raise _Failed(
+            f"two calls with identically seeded rngs gave different {what}.",
+            f"Draw every random number from the rng argument ({how}), not from a new "
+            "np.random.default_rng() or np.random.*.",
+        )
+    if np.array_equal(a, c):
+        raise _Failed(
+            f"rngs with different seeds gave exactly the same {what}: your function ignores rng.",
+            f"Use the rng you are given ({how}) instead of creating your own.",
+        )
+
+
 def check_sample_states(sample_states):
     """Check ``sample_states(psi, A, n_trials, T, rng) -> states (n_trials, T)``.
 
@@ -745,20 +761,10 @@ def check_sample_states(sample_states):
         # 4. reproducible with the rng, and the rng is used
         ctx.step("uses rng (same seed, same states)")
         ctx.case = "n_trials = 50, T = 12, called twice with np.random.default_rng(7) and once with seed 8"
-        a = _states_array(ctx.call(_STAT_PSI, _STAT_A, 50, 12, np.random.default_rng(7)), 50, 12, K)
-        b = _states_array(ctx.call(_STAT_PSI, _STAT_A, 50, 12, np.random.default_rng(7)), 50, 12, K)
-        c = _states_array(ctx.call(_STAT_PSI, _STAT_A, 50, 12, np.random.default_rng(8)), 50, 12, K)
-        if not np.array_equal(a, b):
-            raise _Failed(
-                "two calls with identically seeded rngs gave different states.",
-                "Draw every random number from the rng argument (rng.random, rng.choice, ...), not "
-                "from a new np.random.default_rng() or np.random.*.",
-            )
-        if np.array_equal(a, c):
-            raise _Failed(
-                "rngs with different seeds gave exactly the same states: your function ignores rng.",
-                "Use the rng you are given (rng.random, rng.choice, ...) instead of creating your own.",
-            )
+        _check_uses_rng(
+            lambda seed: _states_array(ctx.call(_STAT_PSI, _STAT_A, 50, 12, np.random.default_rng(seed)),
+                                       50, 12, K),
+            "states", "rng.random, rng.choice, ...")
         ctx.case = ""
 
     return _run("sample_states", sample_states, "sample_states(psi, A, n_trials, T, rng)",
@@ -907,20 +913,10 @@ def check_sample_spikes(sample_spikes):
         ctx.step("uses rng (same seed, same counts)")
         ctx.case = "called twice with np.random.default_rng(5) and once with seed 6"
         small = states[:10, :30]
-        a = _counts_array(ctx.call(small, _SPIKE_L, dt, np.random.default_rng(5)), (10, 30, C))
-        b = _counts_array(ctx.call(small, _SPIKE_L, dt, np.random.default_rng(5)), (10, 30, C))
-        c = _counts_array(ctx.call(small, _SPIKE_L, dt, np.random.default_rng(6)), (10, 30, C))
-        if not np.array_equal(a, b):
-            raise _Failed(
-                "two calls with identically seeded rngs gave different counts.",
-                "Draw the counts from the rng argument (rng.poisson), not np.random.poisson or a new "
-                "np.random.default_rng().",
-            )
-        if np.array_equal(a, c):
-            raise _Failed(
-                "rngs with different seeds gave exactly the same counts: your function ignores rng.",
-                "Use the rng you are given: rng.poisson(...).",
-            )
+        _check_uses_rng(
+            lambda seed: _counts_array(ctx.call(small, _SPIKE_L, dt, np.random.default_rng(seed)),
+                                       (10, 30, C)),
+            "counts", "rng.poisson")
         ctx.case = ""
 
     return _run("sample_spikes", sample_spikes, "sample_spikes(states, L, dt, rng)",

@@ -201,43 +201,32 @@ def _forward(obs, psi, A, keep_alpha=True):
     G, T, n, K = obs.shape
     c = np.empty((T, G, n, 1))
     alpha = np.empty((T if keep_alpha else 2, G, n, K))
-    ones = np.ones((K, 1))
     if G == 1:  # one model: 2-D views, where np.dot costs half of a stacked np.matmul
-        _forward_2d(obs[0], psi[0, 0], A[0], alpha[:, 0], c[:, 0], ones, keep_alpha)
-        return (alpha if keep_alpha else None), c
-    np.multiply(psi, obs[:, 0], out=alpha[0])
-    np.matmul(alpha[0], ones, out=c[0])
-    alpha[0] /= c[0]
-    # Per step: one stack of (n, K) @ (K, K) products, one product with the
-    # emissions, one sum (a product with `ones`: faster than .sum over
-    # short rows) and one division, all in place in contiguous blocks.
-    for t in range(1, T):
-        i, j = (t, t - 1) if keep_alpha else (t % 2, (t - 1) % 2)
-        a = alpha[i]
-        np.matmul(alpha[j], A, out=a)
-        a *= obs[:, t]
-        ct = c[t]
-        np.matmul(a, ones, out=ct)
-        a /= ct
+        _forward_loop(obs[0], psi[0, 0], A[0], alpha[:, 0], c[:, 0], np.dot, keep_alpha)
+    else:
+        _forward_loop(obs.transpose(1, 0, 2, 3), psi, A, alpha, c, np.matmul, keep_alpha)
     return (alpha if keep_alpha else None), c
 
 
-def _forward_2d(obs, psi, A, alpha, c, ones, keep_alpha):
-    """:func:`_forward` for a single parameter set, in place on 2-D views.
+def _forward_loop(obs, psi, A, alpha, c, product, keep_alpha):
+    """The scaled forward recursion, in place; every array is indexed by time first.
 
-    obs (T, n, K); alpha (T or 2, n, K); c (T, n, 1).
+    Per step: one product with the transition matrix (or a stack of them), one
+    product with the emissions, one sum (a product with ones: faster than .sum
+    over short rows) and one division, all in place.
     """
-    T = obs.shape[0]
+    T, K = obs.shape[0], obs.shape[-1]
+    ones = np.ones((K, 1))
     np.multiply(psi, obs[0], out=alpha[0])
-    np.dot(alpha[0], ones, out=c[0])
+    product(alpha[0], ones, out=c[0])
     alpha[0] /= c[0]
     for t in range(1, T):
         i, j = (t, t - 1) if keep_alpha else (t % 2, (t - 1) % 2)
         a = alpha[i]
-        np.dot(alpha[j], A, out=a)
+        product(alpha[j], A, out=a)
         a *= obs[t]
         ct = c[t]
-        np.dot(a, ones, out=ct)
+        product(a, ones, out=ct)
         a /= ct
 
 

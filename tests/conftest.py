@@ -23,7 +23,13 @@ import pytest
 from scipy.special import logsumexp
 from scipy.stats import poisson
 
+import sys
+from pathlib import Path
+
 from hypothesis import settings as _hypothesis_settings
+
+# The repository first on sys.path: tests import `helpers` and `tools` from this checkout.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 # In CI every run must try the same examples (a failure must reproduce);
 # locally hypothesis explores new ones each run.

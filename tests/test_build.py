@@ -8,7 +8,6 @@ import only numpy, so the few tests that start a kernel stay fast.
 from __future__ import annotations
 
 import ast
-import importlib.util
 import json
 import os
 import shutil
@@ -24,19 +23,7 @@ DATA = Path(__file__).resolve().parent / "data"
 BUILD_PY = ROOT / "tools" / "build.py"
 
 
-def _load_build():
-    """Import tools/build.py by path (no package, no name clash with other 'tools')."""
-    name = "_tutorial_build"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, BUILD_PY)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-build = _load_build()
+from tools import build  # noqa: E402  (tests/conftest.py puts the repository first on sys.path)
 
 STUB = "raise NotImplementedError("
 

@@ -22,9 +22,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tools import launch
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from tools import launch  # noqa: E402
 
 NAMES = sorted(p.stem for p in (ROOT / "tutorials").glob("[0-9][0-9]_*.py"))
 REPO, BRANCH = launch.repository(ROOT)

@@ -16,7 +16,6 @@ Solution *outputs* are compared by nbval, separately:
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -28,19 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BUILD_PY = ROOT / "tools" / "build.py"
 
 
-def _load_build():
-    """Import tools/build.py by path (no package, no name clash with other 'tools')."""
-    name = "_tutorial_build"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, BUILD_PY)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-build = _load_build()
+from tools import build  # noqa: E402  (tests/conftest.py puts the repository first on sys.path)
 
 SOURCES = build.find_sources(ROOT)
 if not SOURCES:

@@ -1,0 +1,1 @@
+"""Maintainer tools: ``build`` (notebooks from tutorials/) and ``launch`` (badges, Colab cell)."""
