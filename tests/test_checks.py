@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import linecache
 import random
-import time
 
 import numpy as np
 import pytest
@@ -1167,12 +1166,9 @@ def test_notebook_cells_via_ipykernel_exec_compile_pass(capsys):
     (checks.check_ecll, helpers.expected_complete_ll),
     (checks.check_heldout_ll, heldout_reference),
 ])
-def test_checks_are_quick_with_reference_code(check, fn, capsys):
-    t0 = time.perf_counter()
+def test_every_check_passes_the_reference(check, fn, capsys):
     assert check(fn) is True
-    # generous bound for slow CI machines; typically < 0.3 s
-    assert time.perf_counter() - t0 < 3.0
-    capsys.readouterr()
+    assert "✅" in capsys.readouterr().out
 
 
 # ------------------------------------------------------------------------------------
