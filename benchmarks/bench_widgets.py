@@ -68,9 +68,9 @@ def main(argv=None):
         ("01 simulation", sim, "switch_rate", [1.0, 5.0, 10.0, 15.0, 3.0]),
         ("01 simulation", sim, "rate_scale", [0.5, 1.5, 2.5, 1.0]),
         ("01 simulation", sim, "K", [4, 5, 6, 2, 3]),
-        ("02 posteriors", post, "trial", [1, 50, 100, 200, 299, 0]),
+        ("02 posteriors", post, "trial", [2, 50, 100, 200, 300, 1]),
         ("02 posteriors", post, "t_window", [(0.0, 2.0), (0.5, 1.0), (1.2, 1.9), (0.0, 0.5)]),
-        ("05 EM epochs", em, "epoch", [1, 2, 3, 4, 5, 6, 7, 8, 0]),
+        ("05 EM steps", em, "step", [2, 3, 4, 5, 6, 7, 8, 9, 1]),
     ]
     rows = []
     for label, ex, name, values in cases:

@@ -912,9 +912,9 @@ def _as_runs(lls):
 
 
 def plot_lls(lls, dt=None, n_bins=None, ax=None, title=None, figsize=None):
-    """Log-likelihood per EM iteration (learning curve), for one or several runs.
+    """Log-likelihood after every EM step (learning curve), for one or several runs.
 
-    Iteration 0 is the log-likelihood of the initial parameters; iteration
+    Step 0 is the log-likelihood of the initial parameters; step
     ``i`` is after ``i`` M-steps (as in ``EMResult.lls``).
 
     Parameters
@@ -960,7 +960,7 @@ def plot_lls(lls, dt=None, n_bins=None, ax=None, title=None, figsize=None):
             label = f"restart {i + 1}" if show_each else ("other restarts" if i == order[0] else "_")
             ax.plot(it, r, "-o", color="0.6", lw=1.2, ms=3, alpha=0.9, zorder=2, label=label)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("EM iteration (0 = initial parameters)")
+    ax.set_xlabel("EM step (0 = initial parameters)")
     ax.set_ylabel("log-likelihood (nats)")
     vals = np.concatenate([r[np.isfinite(r)] for r in runs]) if any(np.isfinite(r).any() for r in runs) else []
     if len(vals) and np.ptp(vals) >= 10:
@@ -1199,11 +1199,11 @@ def plot_ll_ecll(scans, ncols=3, relative=True, axes=None, figsize=None):
         ax.set_title(f"EM step {epoch + 1}", fontsize="medium")
         if col == 0:
             ax.set_ylabel(
-                "log-likelihood (nats)\n" + r"relative to $\theta^{(e)}$" if relative
+                "log-likelihood (nats)\n" + r"relative to $\theta^{(m-1)}$" if relative
                 else "log-likelihood (nats)"
             )
         if is_bottom:
-            ax.set_xlabel(r"position $b$ on the step $\theta^{(e)} \to \theta^{(e+1)}$",
+            ax.set_xlabel(r"position $b$ on step $m$: $\theta^{(m-1)} \to \theta^{(m)}$",
                           fontsize="small")
         if not relative:
             ax.yaxis.set_major_formatter(mpl.ticker.StrMethodFormatter("{x:,.0f}"))

@@ -156,7 +156,8 @@ def explore_posteriors(Y, psi, A, L, dt, states=None, window=0.5):
     """Explorer for notebook 02: posterior state probabilities of any trial.
 
     The E-step runs once, when the explorer is made; moving a control only
-    redraws. Controls: the trial, and the time window (s).
+    redraws. Controls: the trial (counted from 1, as in the figure titles)
+    and the time window (s).
 
     Parameters
     ----------
@@ -177,7 +178,7 @@ def explore_posteriors(Y, psi, A, L, dt, states=None, window=0.5):
     gamma = e_step(Yv, psi, A, L, dt).gamma
     duration = T * dt
     controls = {
-        "trial": _slider(ipw.IntSlider, "trial (0-based)", value=0, min=0, max=n_trials - 1),
+        "trial": _slider(ipw.IntSlider, "trial", value=1, min=1, max=n_trials),
         "t_window": _slider(ipw.FloatRangeSlider, "time window (s)",
                             value=(0.0, min(float(window), duration)), min=0.0, max=duration,
                             step=dt * max(1, T // 200), readout_format=".2f"),
@@ -187,7 +188,8 @@ def explore_posteriors(Y, psi, A, L, dt, states=None, window=0.5):
         t0, t1 = t_window
         if t1 - t0 < dt:  # a zero-width window: show one bin rather than nothing
             t1 = min(duration, t0 + dt)
-        plotting.plot_posteriors(gamma, dt, states=states, trial=trial, t_window=(t0, t1),
+        # the slider counts trials from 1, like every label in the series
+        plotting.plot_posteriors(gamma, dt, states=states, trial=trial - 1, t_window=(t0, t1),
                                  ax=fig.add_subplot())
 
     explorer = Explorer(controls, draw, figsize=(9.5, 4.0))
@@ -198,9 +200,9 @@ def explore_posteriors(Y, psi, A, L, dt, states=None, window=0.5):
 def explore_em_epochs(Y, psi, A, L, dt, n_epochs=9, n_points=12, scans=None):
     """Explorer for notebook 05: LL and the EM bound along one EM step.
 
-    The scans (:func:`helpers.scan_ll_ecll`) are computed once; the epoch
-    control picks which step is drawn, with ``theta_old`` (b = 0) and
-    ``theta_new`` (b = 1) marked.
+    The scans (:func:`helpers.scan_ll_ecll`) are computed once; the "EM step"
+    control (counted from 1) picks which step is drawn, with ``theta_old``
+    (b = 0) and ``theta_new`` (b = 1) marked.
 
     Parameters
     ----------
@@ -222,11 +224,12 @@ def explore_em_epochs(Y, psi, A, L, dt, n_epochs=9, n_points=12, scans=None):
     if len(scans) < 1:
         raise ValueError("scans must hold at least one LineScan")
     controls = {
-        "epoch": _slider(ipw.IntSlider, "EM epoch", value=0, min=0, max=len(scans) - 1),
+        "step": _slider(ipw.IntSlider, "EM step", value=1, min=1, max=len(scans)),
     }
 
-    def draw(fig, epoch):
-        plotting.plot_ll_ecll([scans[epoch]], axes=[fig.add_subplot()])
+    def draw(fig, step):
+        # step m goes from theta^(m-1) to theta^(m): scans[m - 1]
+        plotting.plot_ll_ecll([scans[step - 1]], axes=[fig.add_subplot()])
 
     explorer = Explorer(controls, draw, figsize=(7.0, 4.5))
     explorer.scans = scans

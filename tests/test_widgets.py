@@ -106,9 +106,9 @@ def test_posterior_explorer_follows_trial_and_window(kernel):
         ex = widgets.explore_posteriors(d["Y"], d["psi"], d["A"], d["L"], d["dt"], states=d["states"])
         figs_before = plt.get_fignums()
         before = fig_data(ex.fig)
-        ex.controls["trial"].value = 4
+        ex.controls["trial"].value = 5
         changed_trial = fig_data(ex.fig) != before
-        # the curves now show trial 4's posteriors
+        # the slider counts from 1: the curves now show trial index 4's posteriors
         g = ex.gamma[4]
         ys = [l.get_ydata() for ax in ex.fig.axes for l in ax.lines if len(l.get_ydata()) > 10]
         match = any(np.allclose(y, g[:len(y), k]) for y in ys for k in range(g.shape[1]))
@@ -132,7 +132,7 @@ def test_em_epoch_explorer_shows_the_chosen_epoch(kernel):
             return sorted([np.asarray(l.get_ydata(), float).round(6).tolist()
                            for ax in fig.axes for l in ax.lines if len(l.get_ydata()) > 3])
         first = curves(ex.fig)
-        ex.controls["epoch"].value = 3
+        ex.controls["step"].value = 4  # EM step 4 = scans[3]
         s = ex.scans[3]
         now = curves(ex.fig)
         # relative plot: the log-likelihood curve is ll - ll(b=0) of epoch 3
