@@ -394,7 +394,7 @@ def test_lls_single_run():
     (line,) = ax.get_lines()
     assert np.array_equal(line.get_xdata(), np.arange(4))
     assert np.array_equal(line.get_ydata(), lls)
-    assert "nats" in ax.get_ylabel() and "iteration" in ax.get_xlabel()
+    assert "nats" in ax.get_ylabel() and "EM step" in ax.get_xlabel()
     assert line.get_marker() not in (None, "None", "")
 
 

@@ -243,7 +243,7 @@ ok_m_step = checks.check_m_step(m_step)
 m_step_used = checks.fallback(m_step, ok_m_step, helpers.m_step)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# The new parameters next to the truth. One M-step from the rough guess already moves the rates most of the way.
+# The new parameters next to the truth. One M-step from the rough guess already moves most rates most of the way.
 
 # %%
 psi1, A1, L1 = m_step_used(Y, gamma, xi_sum, dt)
@@ -293,7 +293,7 @@ for name, theta in nudges.items():
 #
 # If the posteriors give state $k$ no weight at all, $O_k = 0$ and row $k$ of `xi_sum` is all zeros: the updates of
 # $\lambda_{\cdot k}$ and of row $k$ of $A$ become $0/0$, and a single NaN ruins the next E-step.
-# Exact zeros happen when a state is unreachable ($\psi_k = 0$ and $A_{ik} = 0$ for all $i$); they are absorbing,
+# Exact zeros happen when a state is unreachable ($\psi_k = 0$ and $A_{ik} = 0$ for all $i \ne k$); they are absorbing,
 # because the updates are proportional to expected counts.
 
 # %%
@@ -332,7 +332,8 @@ print("any NaN:", bool(np.isnan(A_f).any() or np.isnan(L_f).any()))
 #   $\lambda_{ck} = S_{ck} / (O_k \Delta t)$ in Hz.
 # - One E-step + M-step raises $Q$, and the log-likelihood by at least as much.
 # - A state without posterior mass gives $0/0$: keep its previous parameters (or re-initialise it).
-#
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Next
 #
 # **04 · EM**: repeat E-step and M-step until the log-likelihood stops rising; restarts, local optima and label switching.

@@ -40,7 +40,7 @@ plotting.use_style()
 # Arrays: `Y` (n_trials, T, C) counts; `psi` (K,); `A` (K, K), `A[i, j]` = P(next = j | now = i), rows sum to 1;
 # `L` (C, K) firing rates $\lambda_{ck}$ in Hz; `dt` in seconds; log-likelihoods in nats, summed over trials.
 # The maths numbers states and bins from 1 ($k = 1..K$, $t = 1..T$); Python indexes from 0, so `gamma[:, 0]` is $t = 1$;
-# figures say "state 1" .. "state K". We write $\theta = (\psi, A, \lambda)$ and $\mathrm{LL}(\theta) = \log p(Y \mid \theta)$.
+# figures say "state 1" .. "state K". We write $\theta = (\psi, A, \lambda)$ and $\ell(\theta) = \log p(Y \mid \theta)$ (nats).
 #
 # The E-step at $\theta^{\text{old}}$ gives the posteriors (notebook 02)
 #
@@ -50,7 +50,7 @@ plotting.use_style()
 # and the M-step maximises $Q(\theta) = \mathbb{E}_{x \sim p(x \mid Y, \theta^{\text{old}})}[\log p(x, Y \mid \theta)]$ (notebook 03).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 1. The EM lower bound
+# ## The EM lower bound
 #
 # Let $x$ be the hidden paths of all trials and $q(x)$ **any** distribution over them. Because $\sum_x q(x) = 1$ and
 # $p(Y \mid \theta) = p(x, Y \mid \theta) / p(x \mid Y, \theta)$ for every $x$:
@@ -69,16 +69,16 @@ plotting.use_style()
 # $\mathbb{E}_q[\log p(x, Y \mid \theta)] = Q(\theta)$, the entropy $H = H(q)$ is a number that does not depend on $\theta$,
 # and the KL term vanishes at $\theta = \theta^{\text{old}}$:
 #
-# $$\mathrm{LL}(\theta) \;\ge\; Q(\theta) + H \quad \text{for all } \theta,
-# \qquad \mathrm{LL}(\theta^{\text{old}}) = Q(\theta^{\text{old}}) + H .$$
+# $$\ell(\theta) \;\ge\; Q(\theta) + H \quad \text{for all } \theta,
+# \qquad \ell(\theta^{\text{old}}) = Q(\theta^{\text{old}}) + H .$$
 #
 # The bound lies below the log-likelihood everywhere and touches it at $\theta^{\text{old}}$. The M-step picks
 # $\theta^{\text{new}} = \arg\max_\theta Q(\theta)$, and three lines finish the proof:
 #
 # $$\begin{aligned}
-# \mathrm{LL}(\theta^{\text{new}}) &\ge Q(\theta^{\text{new}}) + H && \text{(the bound holds everywhere)}\\
+# \ell(\theta^{\text{new}}) &\ge Q(\theta^{\text{new}}) + H && \text{(the bound holds everywhere)}\\
 # &\ge Q(\theta^{\text{old}}) + H && \text{(the M-step maximises } Q\text{)}\\
-# &= \mathrm{LL}(\theta^{\text{old}}) && \text{(the bound touches at } \theta^{\text{old}}\text{)}
+# &= \ell(\theta^{\text{old}}) && \text{(the bound touches at } \theta^{\text{old}}\text{)}
 # \end{aligned}$$
 #
 # So the log-likelihood gains at least as much as $Q$ did: the extra is $\mathrm{KL}(q \,\|\, p(x \mid Y, \theta^{\text{new}}))$.
@@ -93,8 +93,8 @@ plotting.use_style()
 # \;+\; \sum_{c,k} \Big( S_{ck} \log(\lambda_{ck} \Delta t) - O_k\, \lambda_{ck} \Delta t \Big)
 # \;-\; \sum_{n,t,c} \log y_{n,t,c}!$$
 #
-# The M-step may drop $\log y!$ (no parameter in it), but here we **keep** it: $\mathrm{LL}$ contains it, and we want to
-# compare $Q + H$ with $\mathrm{LL}$ on the same scale. (It enters weighted by $\sum_k \gamma_{n,t}(k) = 1$.)
+# The M-step may drop $\log y!$ (no parameter in it), but here we **keep** it: $\ell$ contains it, and we want to
+# compare $Q + H$ with $\ell$ on the same scale. (It enters weighted by $\sum_k \gamma_{n,t}(k) = 1$.)
 #
 # One convention: $0 \log 0 = 0$ (the limit of $u \log u$). A state that no trial starts in may have $\psi_k = 0$ and $F_k = 0$;
 # `0 * np.log(0)` is `nan`, but `scipy.special.xlogy(0, 0)` is `0.0`.
@@ -162,7 +162,7 @@ ecll_used = checks.fallback(ecll, ok_ecll, helpers.expected_complete_ll)
 # Ten trials of 0.4 s, posteriors at a data-driven starting guess $\theta^{\text{old}}$. We do not need to sum over all
 # $K^{NT}$ paths to get the entropy: the KL term is zero at $\theta^{\text{old}}$, so
 #
-# $$H = \mathrm{LL}(\theta^{\text{old}}) - Q(\theta^{\text{old}}) .$$
+# $$H = \ell(\theta^{\text{old}}) - Q(\theta^{\text{old}}) .$$
 
 # %%
 data = helpers.tutorial_data()
@@ -174,7 +174,7 @@ Y_small = Y[:10, :200]
 theta_old = helpers.initial_params(Y_small, K, dt, np.random.default_rng(1))
 post = helpers.e_step(Y_small, *theta_old, dt, return_xi=True)
 entropy = post.ll - ecll_used(Y_small, post.gamma, post.xi_sum, *theta_old, dt)
-print(f"LL(theta_old) = {post.ll:.1f} nats,  entropy H = {entropy:.1f} nats")
+print(f"log-likelihood at theta_old = {post.ll:.1f} nats,  entropy H = {entropy:.1f} nats")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Is that really an entropy?** Given $Y$, the hidden path of a trial is again a Markov chain, with start probabilities
@@ -188,11 +188,11 @@ print(f"LL(theta_old) = {post.ll:.1f} nats,  entropy H = {entropy:.1f} nats")
 g, xi = post.gamma, post.xi                     # (n, T, K), (n, T-1, K, K)
 H_direct = -(xlogy(g[:, 0], g[:, 0]).sum()
              + xlogy(xi, xi).sum() - xlogy(xi, g[:, :-1, :, None]).sum())
-print(f"H from the posterior chain: {H_direct:.1f} nats;  LL - Q at theta_old: {entropy:.1f} nats")
+print(f"H from the posterior chain: {H_direct:.1f} nats;  log-likelihood - Q at theta_old: {entropy:.1f} nats")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Now evaluate both sides at other parameter sets: the M-step's $\theta^{\text{new}}$, the true parameters, and three
-# random starting guesses. The gap $\mathrm{LL} - (Q + H)$ is the KL divergence: never negative, zero at $\theta^{\text{old}}$.
+# random starting guesses. The gap $\ell(\theta) - (Q(\theta) + H)$ is the KL divergence: never negative, zero at $\theta^{\text{old}}$.
 
 # %%
 theta_new = helpers.m_step(Y_small, post.gamma, post.xi_sum, dt)
@@ -200,28 +200,35 @@ candidates = [("theta_old", theta_old), ("theta_new (M-step)", theta_new), ("tru
 rng = np.random.default_rng(2)
 candidates += [(f"random guess {i + 1}", helpers.initial_params(Y_small, K, dt, rng)) for i in range(3)]
 
-print(f"{'parameters':<20} {'LL':>9} {'Q + H':>9} {'gap = KL':>9}   (nats)")
+print(f"{'parameters':<20} {'log-lik.':>9} {'Q + H':>9} {'gap = KL':>9}   (nats)")
+lls_small = {}
 for name, theta in candidates:
     ll = helpers.log_likelihood(Y_small, *theta, dt)
     bound = ecll_used(Y_small, post.gamma, post.xi_sum, *theta, dt) + entropy
-    print(f"{name:<20} {ll:9.1f} {bound:9.1f} {round(ll - bound, 2) + 0.0:9.2f}")
+    lls_small[name] = ll
+    print(f"{name:<20} {ll:9.1f} {bound:9.1f} {round(ll - bound, 2) + 0.0:9.2f}")  # + 0.0 turns -0.00 into 0.00
+print(f"\nlog-likelihood of theta_new minus that of the true parameters: "
+      f"{lls_small['theta_new (M-step)'] - lls_small['true parameters']:+.1f} nats")
 
 # %% [markdown]
 # Every gap is $\ge 0$, and $\theta^{\text{new}}$ has the highest $Q + H$ of all rows: that is what "the M-step maximises $Q$" means.
-# The true parameters have a higher LL than the guesses but a loose bound: the bound is tight only near $\theta^{\text{old}}$.
-# (On 10 short trials $\theta^{\text{new}}$ even beats the truth in LL: it is fitted to this sample.)
+# The true parameters have a higher log-likelihood than the guesses but a loose bound: the bound is tight only near $\theta^{\text{old}}$.
+# On 10 short trials, one M-step already brings $\theta^{\text{new}}$ close to the truth in $\ell$ (the printed difference):
+# it is fitted to this very sample.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 2. The picture: LL and the bound along every EM step
+# ## The picture: $\ell$ and the bound along every EM step
 #
-# For each EM step, walk the straight line from $\theta^{(e)}$ to $\theta^{(e+1)}$ and a bit beyond:
+# EM step $m$ goes from $\theta^{(m-1)}$ to $\theta^{(m)}$ ($\theta^{(0)}$ is the start). Walk the straight line between them,
+# and beyond on both sides:
 #
-# $$\theta(b) = \theta^{(e)} + b\,\big(\theta^{(e+1)} - \theta^{(e)}\big), \qquad
-# b = 0: \theta^{(e)}, \quad b = 1: \theta^{(e+1)} .$$
+# $$\theta(b) = \theta^{(m-1)} + b\,\big(\theta^{(m)} - \theta^{(m-1)}\big), \qquad
+# b = 0: \theta^{(m-1)}, \quad b = 1: \theta^{(m)} .$$
 #
-# For $0 \le b \le 1$ the mixture is a valid parameter set (rows still sum to 1, rates stay positive); outside, the scan stops
-# before any parameter reaches 0. `helpers.scan_ll_ecll` runs EM for 9 steps on the full tutorial data (300 trials of 2 s)
-# and computes $\mathrm{LL}(\theta(b))$ and $Q(\theta(b)) + H$ at each point, with $Q$ and $H$ from the E-step at $\theta^{(e)}$.
+# For $0 \le b \le 1$ the mixture is a valid parameter set (rows still sum to 1, rates stay positive); the scan runs $b$ from
+# $-1$ to $2$ where all parameters stay positive, and stops earlier if one would reach 0. `helpers.scan_ll_ecll` runs EM for
+# 9 steps on the full tutorial data (300 trials of 2 s) and computes $\ell(\theta(b))$ and $Q(\theta(b)) + H$ at each point,
+# with $Q$ and $H$ from the E-step at $\theta^{(m-1)}$.
 # The start is a data-driven guess far from the truth, so the early steps are large.
 
 # %%
@@ -231,28 +238,28 @@ fig = plotting.plot_ll_ecll(scans)
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# How to read each panel (values relative to $\mathrm{LL}(\theta^{(e)})$):
+# How to read the panel of step $m$ (values relative to $\ell(\theta^{(m-1)})$):
 #
 # - the bound (orange squares) lies below the log-likelihood (blue circles) everywhere and **touches** it at $b = 0$;
 # - the bound **peaks at** $b = 1$: the M-step is the exact maximiser of $Q$ ($Q$ is concave along the line);
-# - the log-likelihood at $b = 1$ lies above the bound's peak, which lies above the touching point: LL went up;
+# - the log-likelihood at $b = 1$ lies above the bound's peak, which lies above the touching point: $\ell$ went up;
 # - the log-likelihood often keeps rising beyond $b = 1$: EM steps are cautious, one reason why EM converges slowly
 #   (over-relaxed and accelerated EM variants exploit this).
 #
 # The gains per step, in nats (the y-axes of the panels differ by orders of magnitude):
 
 # %%
-print(f"{'step':>4} {'LL gain':>10} {'Q gain':>10} {'difference = KL':>16}")
-for sc in scans:
+print(f"{'step':>4} {'log-lik. gain':>14} {'Q gain':>10} {'difference = KL':>16}")
+for sc in scans:  # sc.epoch counts from 0: scans[m - 1] is EM step m
     i0, i1 = np.flatnonzero(sc.b == 0.0)[0], np.flatnonzero(sc.b == 1.0)[0]
     ll_gain, q_gain = sc.ll[i1] - sc.ll[i0], sc.bound[i1] - sc.bound[i0]
-    print(f"{sc.epoch + 1:>4} {ll_gain:10.1f} {q_gain:10.1f} {ll_gain - q_gain:16.1f}")
+    print(f"{sc.epoch + 1:>4} {ll_gain:14.1f} {q_gain:10.1f} {ll_gain - q_gain:16.1f}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Explore: one EM step at a time
 #
 # The same scans, one step per view: move the slider to walk through EM. Watch the gap between the curves at
-# $b = 1$ (the KL term) shrink as EM converges, and the range of the y-axis fall from thousands of nats to a few.
+# $b = 1$ (the KL term) shrink as EM converges, and the range of the y-axis fall from tens of thousands of nats to about one.
 
 # %% tags=["nbval-ignore-output"]
 from helpers import widgets
@@ -260,7 +267,7 @@ from helpers import widgets
 widgets.explore_em_epochs(Y, *theta_start, dt, scans=scans)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 3. Parameter recovery: how much data is enough?
+# ## Parameter recovery: how much data is enough?
 #
 # Three independent recordings of 300 trials (2 s each) from the same true model: the tutorial data and two more seeds.
 # From each we fit the first $N$ = 10, 30, 100 and 300 trials (2 restarts, at most 100 EM steps), align the state labels
@@ -268,7 +275,7 @@ widgets.explore_em_epochs(Y, *theta_start, dt, scans=scans)
 # (Hz) and of the off-diagonal transition probabilities.
 
 # %%
-recordings = [data] + [helpers.tutorial_data(seed=101 + r) for r in (1, 2)]
+recordings = [data] + [helpers.tutorial_data(seed=s) for s in (102, 103)]  # the tutorial data itself is seed 101
 sizes = [10, 30, 100, 300]
 err_L = np.zeros((len(sizes), len(recordings)))  # (sizes, recordings)
 err_A = np.zeros((len(sizes), len(recordings)))
@@ -280,9 +287,10 @@ for m, n in enumerate(sizes):
         err_L[m, r], err_A[m, r] = err["L"], err["A"]
         fits[n, r] = fit
 
-print(f"{'trials':>6} {'rate error (Hz)':>16} {'A error':>9}   (mean over the 3 recordings)")
+print(f"{'trials':>6} {'rate error (Hz)':>16} {'A error (prob./bin)':>20} {'= A error / dt (Hz)':>20}"
+      "   (mean over the 3 recordings)")
 for m, n in enumerate(sizes):
-    print(f"{n:>6} {err_L[m].mean():16.2f} {err_A[m].mean():9.5f}")
+    print(f"{n:>6} {err_L[m].mean():16.2f} {err_A[m].mean():20.5f} {err_A[m].mean() / dt:20.2f}")
 
 # %%
 fig = plotting.plot_recovery(sizes, err_L, err_A)
@@ -301,15 +309,19 @@ plt.show()
 # %%
 time_in_state = np.bincount(data["states"].ravel(), minlength=K) * dt  # seconds in each true state, 300 trials
 predicted = np.sqrt(2 / np.pi) * np.mean(np.sqrt(data["L"] / time_in_state))
-print(f"300 trials: predicted with known states {predicted:.2f} Hz, measured {err_L[-1].mean():.2f} Hz")
+print(f"rate error at 300 trials: predicted with known states {predicted:.2f} Hz (occupancy of the tutorial data), "
+      f"measured {err_L[-1].mean():.2f} Hz (mean over the 3 recordings)")
+ratio_L, ratio_A = err_L[0].mean() / err_L[-1].mean(), err_A[0].mean() / err_A[-1].mean()
+print(f"error at {sizes[0]} trials / error at {sizes[-1]} trials: rates {ratio_L:.1f}, transition probabilities {ratio_A:.1f}"
+      f"  (sqrt({sizes[-1]} / {sizes[0]}) = {np.sqrt(sizes[-1] / sizes[0]):.1f})")
 
 # %% [markdown]
 # The rest comes from not knowing the states: bins near a switch are shared between states in the posterior.
-# At 10 trials (20 s of data) both errors are about $\sqrt{30} \approx 5.5$ times larger than at 300: a model fitted to a
-# short recording is a rough sketch.
+# At 10 trials (20 s of data) both errors are roughly $\sqrt{30} \approx 5.5$ times larger than at 300 (see the printed
+# ratios): a model fitted to a short recording is a rough sketch.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 4. Decoding the hidden states
+# ## Decoding the hidden states
 #
 # Take the fit on all 300 trials, relabel its states to match the truth, and run the E-step. Decoding a bin means picking
 # its most probable state, $\hat x_{n,t} = \arg\max_k \gamma_{n,t}(k)$; this choice maximises the expected number of
@@ -330,6 +342,9 @@ acc_viterbi = np.mean(path == data["states"])
 print(f"posterior argmax, fitted parameters: {100 * acc_fit:.1f} % of bins correct")
 print(f"posterior argmax, true parameters:   {100 * acc_true:.1f} %")
 print(f"Viterbi path, fitted parameters:     {100 * acc_viterbi:.1f} %")
+n_bins = Y.shape[0] * Y.shape[1]
+print(f"spikes per {dt * 1000:.0f}-ms bin, all {Y.shape[2]} neurons together: {Y.sum() / n_bins:.2f} on average; "
+      f"{100 * np.mean(Y.sum(axis=2) == 0):.0f} % of bins are empty")
 
 decoded = post_fit.gamma.argmax(axis=2)
 switches = {name: np.count_nonzero(np.diff(s, axis=1))
@@ -341,8 +356,9 @@ fig = plotting.plot_confusion(data["states"], decoded, K=K)
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# The fitted model decodes as well as the true one: the limit is the data (a few spikes per 2 ms bin), not the fit.
-# Viterbi scores a little lower per bin, as it must: the bin-wise argmax is the best per-bin decoder under the model, while
+# The fitted model decodes as well as the true one: the limit is the data (about a quarter of a spike per 2-ms bin across
+# all five neurons, as printed: most bins are empty), not the fit.
+# Viterbi scores a little lower per bin, as expected: the bin-wise argmax is the best per-bin decoder under the model, while
 # Viterbi optimises the whole path at once. The most probable path skips short visits (each is improbable on its own), so it
 # switches less often than the truth. Its strength is a coherent path (never a transition of probability 0).
 #
@@ -359,7 +375,7 @@ print(f"accuracy predicted by the posterior: {100 * predicted_acc:.1f} %, measur
 # over-confident, so read it as an optimistic estimate.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 5. Choosing the number of states
+# ## Choosing the number of states
 #
 # A model with $K + 1$ states contains every $K$-state model (make two states identical), so the best **training**
 # log-likelihood can only rise with $K$ (if EM finds it: restarts help). Extra states fit the noise of the training trials. The fair score is the
@@ -367,7 +383,10 @@ print(f"accuracy predicted by the posterior: {100 * predicted_acc:.1f} %, measur
 #
 # Training and test sets differ in size, so we divide each total log-likelihood by the duration of its recording:
 #
-# $$\ell = \frac{\log p(Y \mid \hat\theta)}{n \, T \, \Delta t} \quad \text{nats per second}.$$
+# $$\bar\ell = \frac{\log p(Y_{\text{set}} \mid \hat\theta)}{N_{\text{set}}\, T\, \Delta t} \quad \text{nats per second},$$
+#
+# where $Y_{\text{set}}$ is the training or the test set, $N_{\text{set}}$ its number of trials and $\hat\theta$ the fit to the
+# training set.
 #
 # Compare such values only between models of the same binned data: the log-likelihood of counts depends on $\Delta t$.
 
@@ -404,7 +423,7 @@ def heldout_ll(Y_train, Y_test, K, dt, seed):
     ### BEGIN SOLUTION
     # HINT: fit = helpers.fit_em(...) on the training trials only; fit.lls[-1] is its final log-likelihood (total nats)
     # HINT: helpers.log_likelihood(Y, psi, A, L, dt) scores any trials under fitted parameters (total nats)
-    # HINT: n trials of T bins last n * T * dt seconds
+    # HINT: N trials of T bins last N * T * dt seconds
     fit = helpers.fit_em(Y_train, K, dt, seed=seed)
     n_train, T_train, _ = Y_train.shape
     n_test, T_test, _ = Y_test.shape
@@ -422,7 +441,7 @@ heldout_ll_used = checks.fallback(heldout_ll, ok_heldout, checks.reference_heldo
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Held-out log-likelihood against $K$
 #
-# A seeded random split of the 300 trials: 50 for training, 100 for testing. To keep this cell fast we use the first 250 bins
+# A seeded random split of the 300 trials: 50 for training, 100 for testing (the remaining 150 are unused here). To keep this cell fast we use the first 250 bins
 # (0.5 s) of every trial: 25 s of training and 50 s of test recording. Then $K = 1, \dots, 5$.
 
 # %%
@@ -459,12 +478,13 @@ plt.show()
 # ## Summary
 #
 # - $\log p(Y \mid \theta) = \mathbb{E}_q[\log p(x, Y \mid \theta)] + H(q) + \mathrm{KL}(q \,\|\, p(x \mid Y, \theta))$ for any $q$;
-#   with $q$ the posterior at $\theta^{\text{old}}$, $Q(\theta) + H$ is a lower bound that touches $\mathrm{LL}$ at $\theta^{\text{old}}$.
-# - Raising the bound raises the log-likelihood by at least as much: EM never decreases $\mathrm{LL}$.
-# - Keep $-\log y!$ in $Q$ to compare it with $\mathrm{LL}$; use $0 \log 0 = 0$ (`xlogy`).
+#   with $q$ the posterior at $\theta^{\text{old}}$, $Q(\theta) + H$ is a lower bound that touches $\ell$ at $\theta^{\text{old}}$.
+# - Raising the bound raises the log-likelihood by at least as much: EM never decreases $\ell$.
+# - Keep $-\log y!$ in $Q$ to compare it with $\ell$; use $0 \log 0 = 0$ (`xlogy`).
 # - Parameter errors shrink like $1/\sqrt{N}$: Poisson counting noise over a time in each state that grows with the data.
 # - The fitted model decodes states as well as the true one; the posterior's own confidence predicts its accuracy.
-# - Choose $K$ by held-out log-likelihood per second: training LL always rises with $K$, held-out LL peaks near the truth.
+# - Choose $K$ by held-out log-likelihood per second, $\bar\ell$: training log-likelihood can only rise with $K$ (given good
+#   fits), held-out log-likelihood peaks near the truth.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The series, and further reading
