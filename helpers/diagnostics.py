@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import xlogy
+from scipy.special import gammaln, xlogy
 
 from .inference import _e_step, _log_factorial_sum, _log_likelihood_many, _log_likelihood_trials
-from .learning import _check_posteriors, _m_step, align_states, fit_em
+from .learning import _check_posteriors, _m_step, _sum_bins, align_states, fit_em
 from .model import (
     _as_float_array,
     check_A,
@@ -41,18 +41,29 @@ class _Stats:
     logfact: float  # sum_{n,t,k} gamma * log(y!), the state-independent part
 
 
-def _stats(Y, gamma, xi_sum, logfact=None):
-    """Sufficient statistics; ``logfact`` is the per-trial ``sum log(y!)``."""
-    if logfact is None:
-        logfact = _log_factorial_sum(Y)  # (n_trials,)
-    # gamma sums to 1 over states in every bin (0 in a trial with impossible data)
-    weight = gamma[:, 0].sum(axis=1)
+def _log_factorial_bins(Y):
+    """``sum_c log(Y[n, t, c]!)`` for every bin, flattened to (n_trials * T,).
+
+    Only counts of 2 or more contribute, so sparse spiking touches few entries.
+    """
+    n, T, C = Y.shape
+    flat = Y.reshape(-1)
+    idx = np.flatnonzero(flat > 1)
+    return np.bincount(idx // C, weights=gammaln(flat[idx] + 1.0), minlength=n * T)
+
+
+def _stats(Y, gamma, xi_sum, logfact_bins=None):
+    """Sufficient statistics; ``logfact_bins`` from :func:`_log_factorial_bins`."""
+    if logfact_bins is None:
+        logfact_bins = _log_factorial_bins(Y)
+    K = gamma.shape[-1]
+    flat = gamma.reshape(-1, K)
     return _Stats(
         first=gamma[:, 0].sum(axis=0),
         xi_sum=xi_sum,
-        spikes=np.einsum("ntc,ntk->ck", Y, gamma, optimize=True),
-        occupancy=gamma.sum(axis=(0, 1)),
-        logfact=float(logfact @ weight),
+        spikes=Y.reshape(-1, Y.shape[2]).T @ flat,
+        occupancy=_sum_bins(gamma),
+        logfact=float(logfact_bins @ flat.sum(axis=1)),
     )
 
 
@@ -97,7 +108,7 @@ def expected_complete_ll(Y, gamma, xi_sum, psi, A, L, dt):
     gamma, xi_sum = _check_posteriors(Y, gamma, xi_sum)
     if gamma.shape[2] != psi.size:
         raise ValueError(f"gamma has K = {gamma.shape[2]} states but psi has {psi.size}")
-    return _ecll(_stats(Y, gamma, xi_sum), psi, A, L, dt)
+    return _ecll(_stats(Y, np.ascontiguousarray(gamma), xi_sum), psi, A, L, dt)
 
 
 @dataclass
@@ -107,7 +118,8 @@ class LineScan:
     Attributes
     ----------
     epoch : int
-        EM epoch (0 = first M-step).
+        0-based index of the EM step: the figures call it "EM step epoch + 1",
+        going from ``theta^(epoch)`` to ``theta^(epoch + 1)``.
     b : ndarray, shape (P,)
         Positions on the line; ``b = 0`` is ``theta_old``, ``b = 1`` is ``theta_new``.
     ll : ndarray, shape (P,)
@@ -173,14 +185,20 @@ def scan_ll_ecll(Y, psi, A, L, dt, n_epochs=9, n_points=12, b_range=(-1.0, 2.0))
         b_range = tuple(float(v) for v in b_range)
     except (TypeError, ValueError):
         raise TypeError(f"b_range must be a pair of numbers (lo, hi), got {b_range!r}") from None
-    if len(b_range) != 2 or not b_range[0] <= 0.0 < 1.0 <= b_range[1]:
-        raise ValueError(f"b_range must be (lo, hi) with lo <= 0 and hi >= 1, got {b_range}")
+    if len(b_range) != 2 or not np.all(np.isfinite(b_range)) or not b_range[0] <= 0.0 < 1.0 <= b_range[1]:
+        raise ValueError(f"b_range must be finite (lo, hi) with lo <= 0 and hi >= 1, got {b_range}")
     logfact = _log_factorial_sum(Y)
+    logfact_bins = _log_factorial_bins(Y)
     old = (psi, A, L)
     scans = []
     for epoch in range(n_epochs):
         post = _e_step(Y, *old, dt, logfact=logfact)
-        stats = _stats(Y, post.gamma, post.xi_sum, logfact)
+        if epoch == 0 and not np.isfinite(post.ll):
+            raise ValueError(
+                "L: the data are impossible under the starting parameters (a neuron spikes where "
+                "every state the chain can be in has rate 0); EM cannot start there"
+            )
+        stats = _stats(Y, post.gamma, post.xi_sum, logfact_bins)
         new = _m_step(Y, post.gamma, post.xi_sum, dt, prev=old)
         lo, hi = _line_limits(old, new, b_range)
         bs = np.union1d(np.linspace(lo, hi, n_points), [0.0, 1.0])
@@ -231,6 +249,8 @@ def held_out_ll(Y_train, Y_test, Ks, dt, n_restarts=3, seed=0, n_iter=200, tol=1
             f"Y_test has C = {Y_test.shape[2]} neurons but Y_train has {Y_train.shape[2]}"
         )
     Ks = [check_int(k, "Ks", 1) for k in np.atleast_1d(Ks).tolist()]
+    if not Ks:
+        raise ValueError("Ks must name at least one number of states")
     train_s = Y_train.shape[0] * Y_train.shape[1] * dt
     test_s = Y_test.shape[0] * Y_test.shape[1] * dt
     train, test, fits = [], [], []
@@ -263,8 +283,11 @@ def decoding_accuracy(states_true, gamma):
         raise TypeError(f"states_true must be an integer array, got dtype {s.dtype}")
     if s.shape != g.shape[:2]:
         raise ValueError(
-            f"gamma must have shape (n_trials, T, K) matching states_true {s.shape}, got {g.shape}"
+            f"states_true has shape {s.shape} but gamma has (n_trials, T) = {g.shape[:2]}: "
+            "they must describe the same trials and bins"
         )
+    if g.min() < 0:
+        raise ValueError("gamma has negative probabilities")
     if s.size and (s.min() < 0 or s.max() >= g.shape[2]):
         raise ValueError(f"states_true must lie in 0..{g.shape[2] - 1} (K = gamma.shape[2])")
     return float(np.mean(g.argmax(axis=2) == s))
@@ -276,7 +299,8 @@ def recovery_error(true, est):
     Parameters
     ----------
     true, est : tuple (psi, A, L)
-        True and estimated parameters with the same K and C.
+        True and estimated parameters with the same K and C (``psi`` is
+        validated but not scored: with few trials it is poorly determined).
 
     Returns
     -------
@@ -289,10 +313,12 @@ def recovery_error(true, est):
         if not isinstance(params, (tuple, list)) or len(params) != 3:
             raise TypeError(f"{name} must be a tuple (psi, A, L)")
     psi_t = check_psi(true[0], "true psi")
-    A_t = check_A(true[1], psi_t.size, "true A")
+    A_t = check_A(true[1], psi_t.size, "true A", against="true psi")
     L_t = check_L(true[2], K=psi_t.size, name="true L")
     psi_e = check_psi(est[0], "est psi")
-    A_e = check_A(est[1], psi_e.size, "est A")
+    if psi_e.size != psi_t.size:
+        raise ValueError(f"est has {psi_e.size} states but true has {psi_t.size}: compare fits with the same K")
+    A_e = check_A(est[1], psi_t.size, "est A", against="true psi")
     L_e = check_L(est[2], *L_t.shape, name="est L")
     p = align_states(L_t, L_e)
     A_al = A_e[np.ix_(p, p)]

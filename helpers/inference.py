@@ -28,7 +28,6 @@ __all__ = [
     "e_step",
     "log_likelihood",
     "viterbi",
-    "log_emission",
     "emission_likelihood",
     "forward",
     "backward",
@@ -131,6 +130,8 @@ def log_emission(Y, L, dt, time_major=False):
         log_obs[impossible] = -np.inf
     return log_obs
 
+
+_TINY = np.finfo(np.float64).tiny
 
 #: Below this many nats in magnitude, exp() of a log-emission can neither
 #: overflow nor come near underflow, so no per-bin rescaling is needed.
@@ -310,7 +311,9 @@ def _trial_ll(c, shift_sum, logfact_sum):
     """Per-trial log-likelihood from normalisers; -inf where c hit 0."""
     with np.errstate(divide="ignore", invalid="ignore"):
         ll = np.log(c).sum(axis=0) + shift_sum - logfact_sum
-    bad = ~(np.all(c > 0, axis=0) & np.isfinite(ll))
+    # c at or below the smallest normal float has lost digits (or is 0): such a
+    # trial is impossible or needs the exact log-space pass
+    bad = ~(np.all(c >= _TINY, axis=0) & np.isfinite(ll))
     ll[bad] = -np.inf
     return ll, bad
 
@@ -349,7 +352,7 @@ def _e_step(Y, psi, A, L, dt, return_xi=False, logfact=None):
         xi_sum = xi_sum + xi_log.sum(axis=(0, 1))
         if return_xi:
             xi[rows] = xi_log.transpose(1, 0, 2, 3)
-    gamma = alpha.transpose(1, 0, 2)
+    gamma = np.ascontiguousarray(alpha.transpose(1, 0, 2))  # no copy for a single trial
     return EStepResult(
         ll=float(trial_ll.sum()), gamma=gamma, xi_sum=xi_sum, trial_ll=trial_ll, xi=xi
     )
@@ -485,6 +488,8 @@ def viterbi(Y, psi, A, L, dt):
     -------
     states : ndarray of int64, shape (n_trials, T)
         ``argmax_x p(x | Y)`` for every trial; ties go to the lower state.
+        A trial whose data are impossible under the parameters (every path
+        has probability 0) gets state 0 in every bin.
     """
     Y, psi, A, L, dt = check_params(Y, psi, A, L, dt)
     n, T, _ = Y.shape
@@ -579,7 +584,16 @@ def forward(obs, psi, A):
     obs4 = np.ascontiguousarray(obs.transpose(1, 0, 2))[None]
     with np.errstate(divide="ignore", invalid="ignore"):
         alpha, c = _forward(obs4, psi[None, None], A[None])
-    return alpha[:, 0].transpose(1, 0, 2), c[:, 0, :, 0].T
+    c = c[:, 0, :, 0].T
+    zero = ~(c > 0)
+    if zero.any():
+        n, t = np.argwhere(zero)[0]
+        raise ValueError(
+            f"obs: trial {n}, bin {t} has probability 0 under every state the chain can be in "
+            "(the data are impossible under these parameters, or obs underflowed: "
+            "helpers.e_step handles both)"
+        )
+    return alpha[:, 0].transpose(1, 0, 2), c
 
 
 def backward(obs, A, c):
@@ -604,7 +618,7 @@ def backward(obs, A, c):
         Scaled backward messages; ``alpha * beta`` is the posterior ``gamma``.
     """
     obs = _check_obs(obs)
-    A = check_A(A, obs.shape[2])
+    A = check_A(A, obs.shape[2], against="obs")
     c = _as_float_array(c, "c", 2)
     if c.shape != obs.shape[:2]:
         raise ValueError(f"c must have shape (n_trials, T) = {obs.shape[:2]}, got {c.shape}")

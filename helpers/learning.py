@@ -8,15 +8,18 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from .inference import _e_step, _log_factorial_sum
+from .inference import _e_step, _log_factorial_sum, _log_likelihood_trials
 from .model import (
     _as_float_array,
+    _check_expected_counts,
     check_A,
     check_counts,
     check_dt,
     check_int,
     check_L,
     check_psi,
+    check_rng,
+    check_seed,
 )
 
 __all__ = ["m_step", "fit_em", "EMResult", "align_states", "initial_params"]
@@ -41,6 +44,12 @@ def _check_posteriors(Y, gamma, xi_sum):
     return gamma, xi_sum
 
 
+def _sum_bins(gamma):
+    """``gamma.sum(axis=(0, 1))`` as one BLAS product (4x faster for a short last axis)."""
+    flat = gamma.reshape(-1, gamma.shape[-1])
+    return np.ones(flat.shape[0]) @ flat
+
+
 def _check_prev(params, C, K, name="prev"):
     """Validate a parameter tuple ``(psi, A, L)`` for K states and C neurons."""
     if not isinstance(params, (tuple, list)) or len(params) != 3:
@@ -48,7 +57,7 @@ def _check_prev(params, C, K, name="prev"):
     psi = check_psi(params[0], f"{name} psi")
     if psi.size != K:
         raise ValueError(f"{name} psi has {psi.size} states, expected K = {K}")
-    return psi, check_A(params[1], K, f"{name} A"), check_L(params[2], C, K, f"{name} L")
+    return psi, check_A(params[1], K, f"{name} A", against=f"{name} psi"), check_L(params[2], C, K, f"{name} L")
 
 
 def _m_step(Y, gamma, xi_sum, dt, prev=None):
@@ -69,7 +78,7 @@ def _m_step(Y, gamma, xi_sum, dt, prev=None):
     if not visited.all():
         A[~visited] = prev[1][~visited] if prev is not None else 1.0 / K
     # rates: expected spikes in state k over expected time spent in k (Hz)
-    occupancy = gamma.sum(axis=(0, 1))  # (K,) expected number of bins per state
+    occupancy = _sum_bins(gamma)  # (K,) expected number of bins per state
     spikes = np.einsum("ntc,ntk->ck", Y, gamma, optimize=True)  # (C, K)
     seen = occupancy > 0
     L = np.divide(spikes, occupancy * dt, out=np.zeros_like(spikes), where=seen[None, :])
@@ -102,10 +111,14 @@ def m_step(Y, gamma, xi_sum, dt, prev=None):
     dt : float
         Bin width in seconds.
     prev : tuple (psi, A, L), optional
-        Previous parameters. A state that the posteriors never visit (zero
-        mass) keeps its previous row of ``A`` and column of ``L``. Without
-        ``prev`` it gets a uniform row of ``A`` and each neuron's overall mean
-        rate; either way nothing is NaN.
+        Previous parameters, used where the posteriors carry no information:
+        a state with no expected departures (its row of ``xi_sum`` is 0: never
+        visited, visited only in the last bin, or ``T = 1``) keeps its row of
+        ``A``; a state with zero expected occupancy keeps its column of ``L``;
+        if the first bins carry no posterior mass at all, ``psi`` is kept.
+        Without ``prev`` the fallbacks are a uniform row of ``A``, each
+        neuron's overall mean rate, and a uniform ``psi``. Either way nothing
+        is NaN.
 
     Returns
     -------
@@ -127,25 +140,39 @@ def m_step(Y, gamma, xi_sum, dt, prev=None):
 def initial_params(Y, K, dt, rng):
     """Data-driven starting values for EM.
 
-    Rates come from the mean counts of ``K`` randomly chosen stretches of the
-    data (so they lie in the data's range and differ from state to state),
-    mixed with the overall mean and floored above 0; ``A`` starts
-    with a 1 % chance of leaving each state per bin, and ``psi`` uniform.
+    Each state's rates start at the mean counts of one randomly chosen
+    stretch of ``min(T, 50)`` bins of one trial (so they lie in the data's
+    range and differ from state to state), averaged half-and-half with each
+    neuron's overall mean rate jittered by a factor 0.5 to 1.5, and floored at
+    1 % of that mean (plus 1 mHz) so no rate starts at 0. ``A`` starts with a
+    1 % chance of leaving each state per bin (split evenly over the other
+    states), and ``psi`` uniform.
 
     Parameters
     ----------
-    Y : ndarray, shape (n_trials, T, C)
-        Validated spike counts.
+    Y : array_like of int, shape (n_trials, T, C)
+        Spike counts.
     K : int
-        Number of states.
+        Number of states, >= 1.
     dt : float
         Bin width in seconds.
     rng : numpy.random.Generator
+        Source of the random choices (a different generator state gives a
+        different start: that is what restarts use).
 
     Returns
     -------
-    psi : ndarray (K,), A : ndarray (K, K), L : ndarray (C, K) in Hz
+    psi : ndarray, shape (K,)
+    A : ndarray, shape (K, K)
+        ``A[i, j] = P(x[t+1] = j | x[t] = i)``.
+    L : ndarray, shape (C, K)
+        Firing rates in Hz.
     """
+    return _initial_params(check_counts(Y), check_int(K, "K", 1), check_dt(dt), check_rng(rng))
+
+
+def _initial_params(Y, K, dt, rng):
+    """:func:`initial_params` on validated input."""
     n, T, C = Y.shape
     mean_rate = Y.mean(axis=(0, 1)) / dt  # (C,) Hz
     width = max(1, min(T, 50))
@@ -180,8 +207,11 @@ class EMResult:
     lls : ndarray, shape (n_steps + 1,)
         Log-likelihood (total nats) before every M-step and after the last.
     converged : bool
-        True only if the relative improvement fell below ``tol`` before
-        ``n_iter`` M-steps were used up.
+        True if the last EM step changed the log-likelihood by at most
+        ``tol * |lls[-1]|`` (a decrease within rounding counts too), also when
+        that step was the ``n_iter``-th; False if ``n_iter`` ran out while the
+        log-likelihood was still rising, or ``n_iter = 0``. It describes the
+        kept restart.
     n_steps : int
         Number of M-steps taken.
     restart_lls : ndarray, shape (n_restarts,)
@@ -259,21 +289,24 @@ def fit_em(Y, K, dt, n_iter=200, tol=1e-7, n_restarts=1, seed=None, init=None):
         raise TypeError(f"tol must be a number, got {type(tol).__name__}")
     if not np.isfinite(tol) or tol < 0:
         raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
+    logfact = _log_factorial_sum(Y)
     if init is not None:
         psi0, A0, L0 = _check_prev(init, Y.shape[2], K, name="init")
-    if isinstance(seed, np.random.Generator):
-        rng = seed
-    elif seed is None or (isinstance(seed, (numbers.Integral, np.integer)) and not isinstance(seed, bool)):
-        if seed is not None and seed < 0:
-            raise ValueError(f"seed must be >= 0, got {seed}")
-        rng = np.random.default_rng(seed)
-    else:
+        _check_expected_counts(L0, dt)
+        if not np.isfinite(_log_likelihood_trials(Y, psi0, A0, L0, dt, logfact).sum()):
+            raise ValueError(
+                "init: the data are impossible under these parameters (a neuron spikes where "
+                "every state the chain can be in has rate 0); EM cannot start there"
+            )
+    if isinstance(seed, bool) or not (
+        seed is None or isinstance(seed, (numbers.Integral, np.integer, np.random.Generator))
+    ):
         raise TypeError(f"seed must be None, an int or a numpy.random.Generator, got {type(seed).__name__}")
-    logfact = _log_factorial_sum(Y)
+    rng = check_seed(seed)
     best = None
     finals = []
     for r in range(n_restarts):
-        start = (psi0, A0, L0) if (init is not None and r == 0) else initial_params(Y, K, dt, rng)
+        start = (psi0, A0, L0) if (init is not None and r == 0) else _initial_params(Y, K, dt, rng)
         psi, A, L, lls, conv = _run_em(Y, *start, dt, n_iter, float(tol), logfact)
         finals.append(lls[-1])
         if best is None or lls[-1] > best[3][-1]:

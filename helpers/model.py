@@ -92,7 +92,7 @@ def check_counts(Y, name="Y"):
     integer_input = isinstance(arr, np.ndarray) and (
         np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool
     )
-    Yf = _as_float_array(Y, name, 3)
+    Yf = _as_float_array(arr, name, 3)
     if min(Yf.shape) < 1:
         raise ValueError(
             f"{name} must have n_trials >= 1, T >= 1 and C >= 1, got shape {Yf.shape}"
@@ -128,7 +128,7 @@ def check_psi(psi, name="psi"):
     return p
 
 
-def check_A(A, K=None, name="A"):
+def check_A(A, K=None, name="A", against="psi"):
     """Validate a transition matrix ``A[i, j] = P(x[t+1] = j | x[t] = i)``.
 
     Parameters
@@ -139,6 +139,8 @@ def check_A(A, K=None, name="A"):
         Expected number of states.
     name : str
         Argument name used in error messages.
+    against : str
+        What ``K`` comes from, named in the error message.
 
     Returns
     -------
@@ -148,7 +150,7 @@ def check_A(A, K=None, name="A"):
     if a.shape[0] != a.shape[1] or a.shape[0] < 1:
         raise ValueError(f"{name} must be square (K, K), got shape {a.shape}")
     if K is not None and a.shape[0] != K:
-        raise ValueError(f"{name} must have shape ({K}, {K}) to match psi, got {a.shape}")
+        raise ValueError(f"{name} must have shape (K, K) = ({K}, {K}) to match {against}, got {a.shape}")
     if a.min() < 0:
         raise ValueError(f"{name} has negative probabilities")
     rows = a.sum(axis=1)
@@ -183,17 +185,27 @@ def check_L(L, C=None, K=None, name="L"):
     exp_c = lam.shape[0] if C is None else C
     exp_k = lam.shape[1] if K is None else K
     if lam.shape != (exp_c, exp_k):
-        raise ValueError(
-            f"{name} must have shape (C, K) = ({exp_c}, {exp_k}) to match Y and psi, "
-            f"got {lam.shape}"
-        )
+        hint = " (it looks transposed: L is (neurons, states))" if lam.shape == (exp_k, exp_c) else ""
+        raise ValueError(f"{name} must have shape (C, K) = ({exp_c}, {exp_k}), got {lam.shape}{hint}")
     if lam.min() < 0:
         raise ValueError(f"{name} has negative firing rates")
     return lam
 
 
 def check_dt(dt, name="dt"):
-    """Validate a bin width in seconds and return it as float."""
+    """Validate a bin width.
+
+    Parameters
+    ----------
+    dt : float
+        Bin width in seconds: a positive, finite real number (a 0-d array is accepted).
+    name : str
+        Argument name used in error messages.
+
+    Returns
+    -------
+    float
+    """
     if isinstance(dt, bool) or not isinstance(dt, (numbers.Real, np.floating, np.integer)):
         if isinstance(dt, np.ndarray) and dt.ndim == 0 and np.issubdtype(dt.dtype, np.number):
             dt = dt.item()
@@ -207,12 +219,23 @@ def check_dt(dt, name="dt"):
 
 def check_int(value, name, minimum):
     """Validate an integer argument ``>= minimum`` and return it as int."""
+    if isinstance(value, np.ndarray) and value.ndim == 0 and np.issubdtype(value.dtype, np.integer):
+        value = value.item()
     if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
     value = int(value)
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
     return value
+
+
+def check_seed(seed, name="seed"):
+    """A ``numpy.random.Generator`` from ``None``, an int >= 0 or a Generator."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None:
+        return np.random.default_rng()
+    return np.random.default_rng(check_int(seed, name, 0))
 
 
 def check_rng(rng, name="rng"):
@@ -228,6 +251,17 @@ def check_rng(rng, name="rng"):
 def check_params(Y, psi, A, L, dt):
     """Validate a full data set and parameter set against each other.
 
+    Parameters
+    ----------
+    Y : array_like, shape (n_trials, T, C)
+        Spike counts.
+    psi : array_like, shape (K,)
+    A : array_like, shape (K, K)
+    L : array_like, shape (C, K)
+        Firing rates in Hz; ``L * dt`` (expected counts per bin) must be finite.
+    dt : float
+        Bin width in seconds.
+
     Returns
     -------
     Y, psi, A, L, dt
@@ -240,14 +274,28 @@ def check_params(Y, psi, A, L, dt):
     A = check_A(A, K)
     L = check_L(L, Y.shape[2], K)
     dt = check_dt(dt)
+    _check_expected_counts(L, dt)
     return Y, psi, A, L, dt
 
 
+def _check_expected_counts(L, dt, limit=1e15):
+    """Expected counts per bin ``L * dt`` must be representable (and samplable)."""
+    top = float(L.max()) * dt
+    if not np.isfinite(top) or top > limit:
+        raise ValueError(
+            f"L * dt (expected spikes per bin) reaches {top:.3g}: L is in Hz and dt in seconds; "
+            f"keep it below {limit:.0e}"
+        )
+
+
 def _cumulative(p):
-    """Cumulative sums along the last axis with the last entry forced to 1."""
+    """Cumulative sums along the last axis, divided by the total so they end at 1.
+
+    Dividing (rather than forcing the last entry to 1) keeps a state of
+    probability 0 impossible even when the row sums to 1 - 1e-7.
+    """
     cdf = np.cumsum(p, axis=-1)
-    cdf[..., -1] = 1.0  # a row summing to 1 - 1e-12 must not make a draw fall off the end
-    return cdf
+    return cdf / cdf[..., -1:]
 
 
 def sample_states(psi, A, n_trials, T, rng):
@@ -289,7 +337,6 @@ def sample_states(psi, A, n_trials, T, rng):
         for t in range(1, T):
             rows = cdf[states[t - 1]]  # (n_trials, K)
             states[t] = (rows <= u[t, :, None]).sum(axis=1)
-    np.minimum(states, K - 1, out=states)
     return np.ascontiguousarray(states.T)
 
 
@@ -314,6 +361,7 @@ def sample_spikes(states, L, dt, rng):
     """
     L = check_L(L)
     dt = check_dt(dt)
+    _check_expected_counts(L, dt)
     rng = check_rng(rng)
     s = np.asarray(states)
     if s.dtype == object or not (np.issubdtype(s.dtype, np.integer)):

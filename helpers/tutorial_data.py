@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .model import check_dt, check_int, sample_spikes, sample_states
+from .model import check_dt, check_int, check_seed, sample_spikes, sample_states
 
 __all__ = ["tutorial_model", "tutorial_data"]
 
@@ -47,7 +47,7 @@ def tutorial_model(seed=101, max_transition_rate=3.0, dt=0.002):
             f"max_transition_rate must be >= 0 Hz and small enough that every row of A keeps a "
             f"positive diagonal (rate * dt * (K - 1) < 1), got {max_transition_rate} Hz at dt = {dt} s"
         )
-    rng = np.random.default_rng(seed)
+    rng = check_seed(seed)
     psi = np.arange(1, K + 1, dtype=float)
     psi /= psi.sum()
     rates = rng.uniform(0.0, max_transition_rate, size=(K, K))  # Hz
@@ -76,8 +76,8 @@ def tutorial_data(n_trials=300, T=1000, seed=101):
     """
     n_trials = check_int(n_trials, "n_trials", 1)
     T = check_int(T, "T", 1)
+    rng = check_seed(seed)
     psi, A, L, dt = tutorial_model()
-    rng = np.random.default_rng(seed)
     states = sample_states(psi, A, n_trials, T, rng)
     Y = sample_spikes(states, L, dt, rng)
     return {"Y": Y, "states": states, "psi": psi, "A": A, "L": L, "dt": dt}

@@ -129,12 +129,13 @@ def explore_simulation(n_trials=20, T=1000, dt=0.002, seed=0):
     n_trials = check_int(n_trials, "n_trials", 1)
     T = check_int(T, "T", 1)
     dt = check_dt(dt)
+    seed = check_int(seed, "seed", 0)
     controls = {
         "switch_rate": _slider(ipw.FloatSlider, "switching rate (Hz)", value=3.0, min=0.0,
                                max=min(20.0, 0.5 / dt), step=0.5),
         "rate_scale": _slider(ipw.FloatSlider, "firing-rate scale", value=1.0, min=0.1, max=3.0, step=0.1),
         "K": _slider(ipw.IntSlider, "states K", value=3, min=1, max=6),
-        "seed": _slider(ipw.IntSlider, "seed", value=check_int(seed, "seed", 0), min=0, max=50),
+        "seed": _slider(ipw.IntSlider, "seed", value=seed, min=0, max=max(50, seed)),
     }
 
     def draw(fig, switch_rate, rate_scale, K, seed):
@@ -175,6 +176,9 @@ def explore_posteriors(Y, psi, A, L, dt, states=None, window=0.5):
     """
     Yv, psi, A, L, dt = check_params(Y, psi, A, L, dt)
     n_trials, T, _ = Yv.shape
+    if isinstance(window, bool) or not isinstance(window, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(window) or window <= 0:
+        raise ValueError(f"window must be a positive number of seconds, got {window!r}")
     gamma = e_step(Yv, psi, A, L, dt).gamma
     duration = T * dt
     controls = {
@@ -221,6 +225,7 @@ def explore_em_epochs(Y, psi, A, L, dt, n_epochs=9, n_points=12, scans=None):
     """
     if scans is None:
         scans = scan_ll_ecll(Y, psi, A, L, dt, n_epochs=n_epochs, n_points=n_points)
+    scans = list(scans)
     if len(scans) < 1:
         raise ValueError("scans must hold at least one LineScan")
     controls = {
