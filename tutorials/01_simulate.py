@@ -41,9 +41,9 @@ plotting.use_style()
 # y_{t,c} \mid x_t = k \;\sim\; \mathrm{Poisson}(\lambda_{ck}\,\Delta t)$$
 #
 # Arrays: `Y` (n_trials, T, C) counts; `psi` (K,); `A` (K, K), `A[i, j]` = P(next = j | now = i), rows sum to 1;
-# `L` (C, K) firing rates in Hz; `dt` in seconds; log-likelihoods in nats, summed over trials.
+# `L` (C, K) firing rates $\lambda_{ck}$ in Hz; `dt` in seconds; log-likelihoods in nats, summed over trials.
 #
-# The maths numbers states $1, \dots, K$; Python indexes them `0, ..., K-1`; figures say "state 1" ... "state K".
+# The maths numbers states and bins from 1; Python indexes both from 0; figures say "state 1" ... "state K".
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The hidden Markov chain
@@ -226,10 +226,12 @@ for i in range(K):
         "      -      " if j == i else f"{A_count[i, j] / dt:4.2f} ({A[i, j] / dt:4.2f})" for j in range(K)))
 print("\nfirst state: " + ", ".join(
     f"state {k + 1} {np.mean(states[:, 0] == k):.2f} ({psi[k]:.2f})" for k in range(K)))
+n_switches = int(counts.sum() - np.trace(counts))
+print(f"\n{n_switches} switches in {n_trials} trials ({n_switches / n_trials:.1f} per trial)")
 
 # %% [markdown]
 # With $3 \times 10^5$ steps the counted rates are close to the truth, but not equal: switches are rare
-# (a few per trial), so each rate rests on a few hundred events.
+# (about 7-8 per trial, as printed), so each rate rests on a few hundred events.
 # The dwell times follow the geometric law:
 
 # %%

@@ -42,7 +42,7 @@ plotting.use_style()
 # y_{t,c} \mid x_t = k \;\sim\; \mathrm{Poisson}(\lambda_{ck}\,\Delta t)$$
 #
 # Arrays: `Y` (n_trials, T, C) counts; `psi` (K,); `A` (K, K), `A[i, j]` = P(next = j | now = i), rows sum to 1;
-# `L` (C, K) firing rates in Hz; `dt` in seconds; log-likelihoods in nats, summed over trials.
+# `L` (C, K) firing rates $\lambda_{ck}$ in Hz; `dt` in seconds; log-likelihoods in nats, summed over trials.
 #
 # The maths numbers states $1, \dots, K$ and bins $1, \dots, T$; Python indexes both from 0;
 # figures say "state 1" ... "state K".
@@ -125,8 +125,8 @@ print(f"p(y_1..y_T) = {p_naive[-1]:.1f}")
 # %% [markdown]
 # Every bin multiplies the running product by a number below 1 (about 0.4 here, as a geometric mean), so it shrinks
 # geometrically until it falls below the smallest float64, about $5 \times 10^{-324}$, and becomes exactly 0.
-# More neurons or finer bins make it happen sooner, longer trials make it certain. Yet its logarithm is an
-# ordinary number:
+# More neurons or finer bins make it happen sooner (in seconds of recording), longer trials make it certain.
+# Yet its logarithm is an ordinary number:
 
 # %%
 _, c_ref = helpers.forward(obs[:1], psi, A)          # the scaled pass you will write next
@@ -221,13 +221,17 @@ print(f"same as helpers.log_likelihood: {np.isclose(ll_forward, helpers.log_like
 # $$\beta_T(i) = 1, \qquad \beta_t(i) = \sum_{j=1}^{K} A_{ij}\, o_{t+1}(j)\, \beta_{t+1}(j).$$
 #
 # Now the sum runs over the *column* index $j$ (where the chain goes), so for row vectors it is
-# `(obs_next * beta_next) @ A.T`. Scaled with the forward pass's normalisers it stays near 1:
+# `(obs_next * beta_next) @ A.T`. Scaled with the forward pass's normalisers it stays in a safe range
+# (its average under $\hat\alpha_t$ is exactly 1):
 #
 # $$\hat\beta_T(i) = 1, \qquad \hat\beta_t(i) = \frac{1}{c_{t+1}} \sum_{j} A_{ij}\, o_{t+1}(j)\, \hat\beta_{t+1}(j),
 # \qquad \beta_t(i) = \hat\beta_t(i) \prod_{s > t} c_s.$$
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 2: the scaled backward pass
+#
+# Implement the scaled backward equations above: set $\hat\beta_T = 1$, loop $t = T-1, \dots, 1$, and reuse the `c`
+# returned by your forward pass.
 
 # %%
 def backward(obs, A, c):
@@ -346,27 +350,40 @@ print(f"xi           agrees to 1e-10: {np.max(np.abs(xi_bf - xi_s)) < 1e-10}")
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The E-step on the tutorial data
 #
-# `helpers.e_step` runs the same two passes (faster, time-major) and returns $\log p(Y)$, $\gamma$ and
-# $\sum_{n,t} \xi$. Your `alpha * beta` gives the same posteriors:
+# `helpers.e_step` runs the same two passes (faster: it stores time as the first axis, so each step reads one
+# contiguous block) and returns an object with `.ll` ($\log p(Y)$, nats), `.gamma` and `.xi_sum` ($\sum_{n,t} \xi$).
+# Your `alpha * beta` gives the same posteriors:
 
 # %%
 post = helpers.e_step(Y, psi, A, L, dt)
 beta = backward_used(obs, A, c)
 print(f"gamma {post.gamma.shape}; same as alpha * beta: {np.allclose(post.gamma, alpha * beta, atol=1e-8)}")
 
-fig = plotting.plot_posteriors(post.gamma, dt, states=states_true, trial=8, filtered=alpha)
+trial = 8                                             # 0-based: the figure says "trial 9"
+fig = plotting.plot_posteriors(post.gamma, dt, states=states_true, trial=trial, filtered=alpha)
 plt.show()
 
 # %% [markdown]
 # The smoothed posterior (solid) switches where the true state (strip on top) switches and is confident in
 # between. The filtered one (dashed, forward pass only) is noisier and lags behind at switches: it only knows
-# the past. A very short visit (state 2 near 1.57 s) leaves too few spikes to be seen at all.
+# the past. Very short visits hold only a few spikes, so the posterior can miss them almost entirely:
+
+# %%
+s_tr = states_true[trial]
+edges = np.flatnonzero(np.diff(s_tr)) + 1              # first bin of every visit after the first
+for start, end in zip(np.r_[0, edges], np.r_[edges, T]):
+    if (end - start) * dt < 0.05:                      # visits shorter than 50 ms
+        k = s_tr[start]
+        print(f"trial {trial + 1}: state {k + 1} from {start * dt:.3f} to {end * dt:.3f} s "
+              f"({(end - start) * dt * 1000:.0f} ms), largest gamma of state {k + 1} during the visit: "
+              f"{post.gamma[trial, start:end, k].max():.2f}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Explore: any trial, any time window
 #
-# The posteriors of all 300 trials are computed once; the sliders pick which trial and which stretch of time
-# you see. Look for switches the posterior catches late, and for visits too short to be seen.
+# The posteriors of all 300 trials are computed once; the sliders pick which trial (counted from 1, as in the
+# figure titles: the figure above is trial 9) and which stretch of time you see. Look for switches the
+# posterior catches late, and for visits too short to be seen.
 
 # %% tags=["nbval-ignore-output"]
 from helpers import widgets
@@ -389,8 +406,9 @@ print(f"smoothing, argmax gamma_t:      {100 * helpers.decoding_accuracy(states_
 print(f"Viterbi path:                   {100 * np.mean(path_viterbi == states_true):5.1f} %")
 
 # %% [markdown]
-# Using the future helps a lot. The argmax of $\gamma_t$ maximises the expected number of correct bins, so it
-# beats Viterbi on this score; Viterbi instead returns one coherent path, the most probable sequence as a whole.
+# Using the future helps a lot. The argmax of $\gamma_t$ maximises the expected number of correct bins, so on
+# average it beats Viterbi on this score (here it does); Viterbi instead returns one coherent path, the most
+# probable sequence as a whole.
 # Most remaining errors lie within a few tens of milliseconds of a switch, or in short visits: a handful of
 # spikes cannot pin down the exact bin of a switch.
 

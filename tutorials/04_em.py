@@ -170,15 +170,16 @@ plt.show()
 # %% [markdown]
 # The log-likelihood never decreases, as EM guarantees. The climb is not steady: after a fast first step it slows down
 # for a few steps, speeds up again, then settles. What do the parameters look like in the slow stretch? Rerun EM from the
-# same start up to the step with the smallest gain among the first ten, and match its states to the true ones
-# (`helpers.align_states`, explained under "Label switching" below).
+# same start up to its end (the first step whose gain is smaller than the next one's), and match the states to the true
+# ones (`helpers.align_states`, explained under "Label switching" below).
 
 # %%
 gain_nats = np.diff(lls)                          # gain_nats[m - 1] is the gain of EM step m, nats
-slow = 1 + int(np.argmin(gain_nats[:10]))         # the slowest of the first ten steps
+slow = 1 + int(np.argmax(np.diff(gain_nats) > 0))  # first step m with gain(m) < gain(m + 1)
 _, _, L_slow, _ = run_em_used(Y, psi0, A0, L0, dt, n_iter=slow, tol=0.0)  # exactly `slow` M-steps
 L_slow = L_slow[:, helpers.align_states(L_true, L_slow)]
-print(f"slowest of the first ten steps: step {slow}, gain {gain_nats[slow - 1]:.1f} nats")
+print("gains of the first steps (nats): " + ", ".join(f"{g:.0f}" for g in gain_nats[:slow + 2]))
+print(f"the slow stretch ends at step {slow}")
 print(f"firing rates (Hz) after {slow} EM steps: learned (true)")
 print("          " + "".join(f"{'state ' + str(k + 1):>16}" for k in range(K)))
 for c in range(C):
