@@ -352,7 +352,7 @@ def _e_step(Y, psi, A, L, dt, return_xi=False, logfact=None):
         xi_sum = xi_sum + xi_log.sum(axis=(0, 1))
         if return_xi:
             xi[rows] = xi_log.transpose(1, 0, 2, 3)
-    gamma = np.ascontiguousarray(alpha.transpose(1, 0, 2))  # no copy for a single trial
+    gamma = alpha.transpose(1, 0, 2)  # a view of the time-major array: no copy
     return EStepResult(
         ll=float(trial_ll.sum()), gamma=gamma, xi_sum=xi_sum, trial_ll=trial_ll, xi=xi
     )

@@ -45,8 +45,14 @@ def _check_posteriors(Y, gamma, xi_sum):
 
 
 def _sum_bins(gamma):
-    """``gamma.sum(axis=(0, 1))`` as one BLAS product (4x faster for a short last axis)."""
-    flat = gamma.reshape(-1, gamma.shape[-1])
+    """``gamma.sum(axis=(0, 1))`` as one BLAS product (4x faster for a short last axis).
+
+    The order of the bins does not matter for a sum, so a transposed view of
+    a contiguous time-major array (what :func:`helpers.e_step` returns) is
+    summed in place, without a copy.
+    """
+    g = gamma if gamma.flags.c_contiguous else gamma.transpose(1, 0, 2)
+    flat = g.reshape(-1, gamma.shape[-1])  # copies only if neither order is contiguous
     return np.ones(flat.shape[0]) @ flat
 
 
