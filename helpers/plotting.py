@@ -43,7 +43,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from .model import _as_float_array, check_dt
+from .model import _as_float_array, check_dt, check_int
 
 __all__ = [
     "STATE_COLORS",
@@ -122,15 +122,6 @@ def style_context():
         yield
 
 
-def _check_positive_int(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    value = int(value)
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return value
-
-
 def state_colors(K):
     """One colour per hidden state, colour-blind safe and distinct for any ``K``.
 
@@ -148,7 +139,7 @@ def state_colors(K):
         (RGB tuples of floats in 0..1, interpolated, so they stay distinct
         however large ``K`` is).
     """
-    K = _check_positive_int(K, "K")
+    K = check_int(K, "K", 1)
     if K <= len(STATE_COLORS):
         return list(STATE_COLORS[:K])
     lut = mpl.colormaps[_MANY_STATES_CMAP](np.linspace(0.0, 1.0, 256))[:, :3]
@@ -350,7 +341,7 @@ def plot_raster(Y, states=None, dt=None, trials=None, neurons=None, ax=None, tit
         raise ValueError("Y holds negative counts")
     dt = check_dt(dt)
     n, T, C = Y.shape
-    max_trials = _check_positive_int(max_trials, "max_trials")
+    max_trials = check_int(max_trials, "max_trials", 1)
     tr = _indices(trials, n, "trials", default_max=max_trials)
     nr = _indices(neurons, C, "neurons")
 
@@ -362,7 +353,7 @@ def plot_raster(Y, states=None, dt=None, trials=None, neurons=None, ax=None, tit
                 f"states must have shape (n_trials, T) = ({n}, {T}) or (T,) = ({T},) to match Y, "
                 f"got {s.shape}"
             )
-        K = int(s.max()) + 1 if n_states is None else _check_positive_int(n_states, "n_states")
+        K = int(s.max()) + 1 if n_states is None else check_int(n_states, "n_states", 1)
         _check_state_values(s, K, "states")
 
     n_tr, n_nr = tr.size, nr.size
@@ -615,7 +606,7 @@ def plot_dwell_times(states, dt, A=None, n_states=None, ax=None, max_time=None, 
         if A.shape[0] != A.shape[1]:
             raise ValueError(f"A must be square (K, K), got {A.shape}")
     if n_states is not None:
-        K = _check_positive_int(n_states, "n_states")
+        K = check_int(n_states, "n_states", 1)
     elif A is not None:
         K = A.shape[0]
     else:
@@ -941,7 +932,7 @@ def plot_lls(lls, dt=None, n_bins=None, ax=None, title=None, figsize=None):
     if dt is not None:
         dt = check_dt(dt)
     if n_bins is not None:
-        n_bins = _check_positive_int(n_bins, "n_bins")
+        n_bins = check_int(n_bins, "n_bins", 1)
     elif dt is not None:
         raise ValueError("dt needs n_bins (the total number of bins) to convert to nats per second")
     fig, ax = _new_axes(ax, figsize or (_WIDTH, 4.5))
@@ -1130,7 +1121,7 @@ def plot_ll_ecll(scans, ncols=3, relative=True, axes=None, figsize=None):
     scans = list(scans)
     if not scans:
         raise ValueError("scans is empty: pass the list returned by helpers.scan_ll_ecll")
-    ncols = _check_positive_int(ncols, "ncols")
+    ncols = check_int(ncols, "ncols", 1)
     data = []
     for i, sc in enumerate(scans):
         try:
@@ -1392,7 +1383,7 @@ def plot_confusion(states_true, states_decoded, K=None, ax=None, annotate=None, 
         raise ValueError("states_true is empty")
     if K is None:
         K = int(max(st.max(), sd.max())) + 1
-    K = _check_positive_int(K, "K")
+    K = check_int(K, "K", 1)
     _check_state_values(st, K, "states_true")
     _check_state_values(sd, K, "states_decoded")
     counts = np.bincount((st * K + sd).ravel(), minlength=K * K).reshape(K, K).astype(float)
