@@ -73,62 +73,74 @@ def executed_tree(tmp_path_factory):
 # ------------------------------------------------------------ marker replacement
 
 
-def test_simple_top_level_block_becomes_stub_at_column_zero():
+def test_simple_top_level_block_becomes_its_scaffold_at_column_zero():
     nb_solution, nb_exercise = build.make_notebooks(DATA / "top_level.py")
     cell = cell_with(nb_exercise, "values = np.arange(5)")
     assert cell.source.split("\n") == [
         "values = np.arange(5)",
-        "# HINT: np.cumsum does it in one call",
-        'raise NotImplementedError("Exercise: complete this cell — replace this line with your code")',
+        "running_total = ...  # the running sum of values",
     ]
-    assert "running_total = np.cumsum(values)" in cell_with(nb_solution, "values =").source
+    solution = cell_with(nb_solution, "values =").source
+    assert "running_total = np.cumsum(values)" in solution
+    assert "#>" not in solution  # the scaffold is the exercise's business only
 
 
-def test_indented_block_in_function_keeps_indentation_and_names_function(demo):
+def test_scaffold_in_function_keeps_indentation(demo):
     _, exercise = demo
     lines = cell_with(exercise, "def mean_rate").source.split("\n")
     i = lines.index('    """Mean firing rate in Hz of every neuron, shape (C,)."""')
-    assert lines[i + 1] == "    # HINT: average over trials and time bins, then divide by the bin width"
-    assert lines[i + 2] == (
-        '    raise NotImplementedError("Exercise: implement mean_rate() — replace this line with your code")'
-    )
+    assert lines[i + 1] == "    counts_per_bin = ...  # (C,): mean count per bin of every neuron"
+    assert lines[i + 2] == "    return ..."
+    assert "Y.mean(axis=(0, 1))" not in "\n".join(lines)
 
 
-def test_multiple_blocks_in_one_cell_each_replaced_at_their_indentation(demo):
+def test_block_without_scaffold_becomes_a_raise_naming_the_function(demo):
     _, exercise = demo
     source = cell_with(exercise, "def count_and_rate").source
     lines = source.split("\n")
     stubs = [line for line in lines if STUB in line and "count_and_rate()" in line]
     assert [len(s) - len(s.lstrip()) for s in stubs] == [4, 8]
-    assert "        # HINT: reuse mean_rate" in lines
     # code between and after the blocks survives
     assert "    if total_spikes >= 0:" in lines
     assert "    return total_spikes, peak_rate_hz" in lines
-    assert source.count(STUB) == 3  # one in mean_rate (same cell), two in count_and_rate
+    assert source.count(STUB) == 2
 
 
-def test_hint_lines_kept_everything_else_removed():
+def test_scaffold_lines_keep_relative_indentation_everything_else_removed():
     source = "\n".join(
         [
             "def f(x):",
             "    ### BEGIN SOLUTION",
-            "    # HINT: first hint",
+            "    #> for i in range(3):",
+            "    #>     x = ...",
+            "    #>",
             "    # an ordinary comment that gives the answer away",
             "    for i in range(3):",
-            "        # HINT: a nested hint, re-indented to the stub",
             "        x = x + i",
-            "    return x",
             "    ### END SOLUTION",
+            "    return x",
         ]
     )
     out, n = build.strip_solutions(source)
     assert n == 1
     assert out.split("\n") == [
         "def f(x):",
-        "    # HINT: first hint",
-        "    # HINT: a nested hint, re-indented to the stub",
-        '    raise NotImplementedError("Exercise: implement f() — replace this line with your code")',
+        "    for i in range(3):",
+        "        x = ...",
+        "",
+        "    return x",
     ]
+    ast.parse(out)
+    shown = build.solution_source(source)
+    assert "#>" not in shown and "x = x + i" in shown and build.BEGIN in shown
+    assert build.solution_lines(source) == [
+        "    # an ordinary comment that gives the answer away", "    for i in range(3):", "        x = x + i"]
+
+
+def test_hint_lines_in_a_block_are_refused():
+    source = "def f(x):\n    ### BEGIN SOLUTION\n    # HINT: the answer is x + 1\n    return x + 1\n    ### END SOLUTION"
+    with pytest.raises(build.BuildError, match="<details>"):
+        build.strip_solutions(source)
 
 
 def test_tab_indentation_and_empty_block():
@@ -529,5 +541,5 @@ def test_unchanged_files_are_not_rewritten(tmp_path, capsys):
 
 def test_module_docstring_documents_usage():
     doc = build.__doc__
-    for usage in ("python tools/build.py", "--no-execute", "--check", "--root", "# HINT:", "solution-only", "exercise-only"):
+    for usage in ("python tools/build.py", "--no-execute", "--check", "--root", "#>", "solution-only", "exercise-only"):
         assert usage in doc

@@ -31,15 +31,23 @@ Writing a source
   ``# %% [markdown] slideshow={"slide_type": "slide"}``.
 * What students write is marked, in code cells only, by the two lines
   ``### BEGIN SOLUTION`` and ``### END SOLUTION`` (any indentation, nothing
-  else on the line). In the exercise notebook the block becomes, at the
-  indentation of ``### BEGIN SOLUTION``, the block's hint lines followed by
-  ``raise NotImplementedError("Exercise: implement NAME() — replace this line
-  with your code")`` (NAME is the enclosing function; outside a function the
-  message says "complete this cell"). Put blocks inside functions and call them
-  through a check with a fallback: a bare top-level block would stop "Run all".
-* Hints: lines in a block that start (after indentation) with ``# HINT:`` are
-  kept in the stub, re-indented to the stub; every other line of the block is
-  removed. The solution notebook keeps the block and its markers.
+  else on the line). The solution notebook keeps the block (markers included)
+  minus its scaffold lines; the exercise notebook gets the block's scaffold.
+* Scaffold: lines of a block that start (after indentation) with ``#>``. In
+  the exercise the block is replaced by these lines with ``#>`` and one space
+  removed, so ``    #>     a = ...`` becomes ``        a = ...``: write what is
+  not the point (allocations, a loop header, the shapes in comments) and leave
+  the key expressions as ``...`` for the student. An untouched scaffold still
+  runs into the check, which reports "not done yet". A block without scaffold
+  lines becomes ``raise NotImplementedError("Exercise: implement NAME() —
+  replace this line with your code")`` (NAME is the enclosing function;
+  outside a function the message says "complete this cell"). Put blocks
+  inside functions and call them through a check with a fallback: a bare
+  top-level block would stop "Run all".
+* Hints are not code: they live in markdown cells as collapsed
+  ``<details><summary>Hint 1 ...</summary> ... </details>`` blocks. A
+  ``# HINT:`` line in a block (the old way, which put hints on screen) is
+  refused.
 * Refused, with ``file:line``: nested, unterminated (also: a block running
   into the next cell) and stray (END without BEGIN) markers, marker-like lines
   that are not exactly a marker (``## BEGIN SOLUTION``, ``### BEGIN SOLUTION:``),
@@ -105,7 +113,8 @@ BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 MARKER = re.compile(r"^(?P<indent>[ \t]*)### (?P<kind>BEGIN|END) SOLUTION[ \t]*$")
 MARKER_LIKE = re.compile(r"\b(BEGIN|END)[ _]*SOLUTION\b", re.IGNORECASE)
-HINT_PREFIX = "# HINT:"
+HINT_PREFIX = "# HINT:"  # refused: hints live in collapsed markdown
+SCAFFOLD = re.compile(r"^(?P<indent>[ \t]*)#>(?: |$)(?P<rest>.*)$")
 DEF_LINE = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+(?P<name>\w+)")
 # jupytext's percent-format cell lines: "# %%", "# %% [markdown] key=value ..."
 CELL_LINE = re.compile(r"^\s*#\s*%%(?:%*)(?:\s(?P<rest>.*))?$")
@@ -202,6 +211,14 @@ def find_blocks(lines, path="<source>", first_line=1):
     for i, line in enumerate(lines):
         m = MARKER.match(line)
         if m is None:
+            if open_at is not None and line.strip().startswith(HINT_PREFIX):
+                raise source_error(
+                    path,
+                    where(i),
+                    f"{HINT_PREFIX!r} lines would show hints in the exercise cell: write the hints "
+                    "as collapsed <details><summary>Hint N</summary> ... </details> blocks in a "
+                    "markdown cell, and the scaffold as '#>' lines",
+                )
             if MARKER_LIKE.search(line):
                 raise source_error(
                     path,
@@ -294,17 +311,39 @@ def enclosing_function(lines, i, indent):
     return None
 
 
+def scaffold_lines(lines, block):
+    """The scaffold lines of ``block`` (``#>`` removed), or an empty list."""
+    out = []
+    for line in lines[block.begin + 1 : block.end]:
+        m = SCAFFOLD.match(line)
+        if m:
+            out.append((m["indent"] + m["rest"]).rstrip())
+    return out
+
+
 def stub_lines(lines, block):
-    """The exercise stub replacing ``block`` (hint lines, then the raise)."""
-    hints = [
-        block.indent + line.strip()
-        for line in lines[block.begin + 1 : block.end]
-        if line.strip().startswith(HINT_PREFIX)
-    ]
+    """What replaces ``block`` in the exercise: its scaffold, or a raise."""
+    scaffold = scaffold_lines(lines, block)
+    if scaffold:
+        return scaffold
     name = enclosing_function(lines, block.begin, block.indent)
     task = f"implement {name}()" if name else "complete this cell"
     message = f"Exercise: {task} — replace this line with your code"
-    return hints + [f"{block.indent}raise NotImplementedError({json.dumps(message, ensure_ascii=False)})"]
+    return [f"{block.indent}raise NotImplementedError({json.dumps(message, ensure_ascii=False)})"]
+
+
+def solution_source(source):
+    """A code cell's source as the solution notebook shows it: scaffold lines removed."""
+    lines = source.split("\n")
+    out, inside = [], False
+    for line in lines:
+        m = MARKER.match(line)
+        if m:
+            inside = m["kind"] == "BEGIN"
+        elif inside and SCAFFOLD.match(line):
+            continue
+        out.append(line)
+    return "\n".join(out)
 
 
 def strip_solutions(source, path="<source>", first_line=None):
@@ -328,7 +367,7 @@ def strip_solutions(source, path="<source>", first_line=None):
 
 
 def solution_lines(text):
-    """Every line inside a solution block of a source text (markers excluded).
+    """Every answer line inside a solution block of a source text (markers and scaffold excluded).
 
     Used by the tests to prove that no solution code reaches a notebook.
     """
@@ -340,7 +379,7 @@ def solution_lines(text):
         if m:
             inside = m["kind"] == "BEGIN"
             continue
-        if inside:
+        if inside and not SCAFFOLD.match(line):
             out.append(line)
     return out
 
@@ -464,7 +503,8 @@ def make_notebooks(path):
         if EXERCISE_ONLY not in tags:
             if cell.cell_type == "code":
                 find_blocks(cell.source.split("\n"), where, first_line=first)
-            solution_cells.append(_new_cell(cell.cell_type, cell.source, metadata, cell_id))
+            source = solution_source(cell.source) if cell.cell_type == "code" else cell.source
+            solution_cells.append(_new_cell(cell.cell_type, source, metadata, cell_id))
         if SOLUTION_ONLY not in tags:
             source = cell.source
             if cell.cell_type == "code":

@@ -39,7 +39,8 @@ print(f"Y has shape {Y.shape}")
 def mean_rate(Y, dt):
     """Mean firing rate in Hz of every neuron, shape (C,)."""
     ### BEGIN SOLUTION
-    # HINT: average over trials and time bins, then divide by the bin width
+    #> counts_per_bin = ...  # (C,): mean count per bin of every neuron
+    #> return ...
     counts_per_bin = Y.mean(axis=(0, 1))
     return counts_per_bin / dt
     ### END SOLUTION
@@ -52,11 +53,17 @@ def count_and_rate(Y, dt):
     ### END SOLUTION
     if total_spikes >= 0:
         ### BEGIN SOLUTION
-        # HINT: reuse mean_rate
         peak_rate_hz = float(np.max(mean_rate(Y, dt)))
         ### END SOLUTION
     return total_spikes, peak_rate_hz
 
+
+# %% [markdown]
+# <details><summary>Hint 1</summary>
+#
+# Average over trials and time bins, then divide by the bin width.
+#
+# </details>
 
 # %% tags=["solution-only"]
 # Instructor's aside: this cell never reaches students.
@@ -69,6 +76,8 @@ print("Exercise-only note: replace the NotImplementedError lines above.")
 # %% tags=["nbval-ignore-output", "check"]
 try:
     rates = mean_rate(Y, dt)
+    if rates is ...:  # the untouched scaffold returns Ellipsis
+        raise NotImplementedError
     print("mean_rate: your implementation is used")
 except NotImplementedError:
     rates = np.sum(Y, axis=(0, 1)) / (Y.shape[0] * Y.shape[1] * dt)

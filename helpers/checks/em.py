@@ -1,0 +1,268 @@
+"""Checks of notebook 04, the EM loop.
+
+Public: ``reference_run_em``, ``check_run_em`` (re-exported by :mod:`helpers.checks`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..inference import log_likelihood
+from ..learning import fit_em
+from ..tutorial_data import tutorial_data
+from ._core import (
+    _Failed,
+    _run,
+    _fit,
+    _f,
+    _float_array,
+    _expect_shape,
+    _expect_finite,
+    _close,
+    _difference,
+    _order_hint,
+    _result_tuple,
+)
+
+__all__ = ["reference_run_em", "check_run_em"]
+
+def reference_run_em(Y, psi, A, L, dt, n_iter, tol):
+    """Reference for notebook 04's ``run_em`` exercise, built on :func:`helpers.fit_em`.
+
+    Returns
+    -------
+    psi, A, L, lls
+        Fitted parameters and the log-likelihood (total nats) before every
+        M-step and after the last.
+    """
+    fit = fit_em(Y, len(psi), dt, n_iter=n_iter, tol=tol, init=(psi, A, L))
+    return fit.psi, fit.A, fit.L, np.array(fit.lls)
+
+
+
+_EM_N_ITER_SHORT = 4
+_EM_N_ITER_LONG = 60
+_EM_TOL = 1e-4
+
+
+def _em_case():
+    d = tutorial_data(n_trials=8, T=100, seed=4)
+    Y, dt = d["Y"], d["dt"]
+    psi = np.array([0.25, 0.35, 0.4])
+    A = np.array([[0.9, 0.07, 0.03], [0.04, 0.92, 0.04], [0.06, 0.02, 0.92]])
+    L = d["L"] * np.array([[1.2, 0.8, 1.1]]) + 3.0
+    return Y, psi, A, L, dt
+
+
+def _em_stop_length(lls, tol, relative=True):
+    """Number of entries EM records with this stopping rule, given a long tol = 0 run."""
+    for i in range(1, len(lls)):
+        thresh = tol * abs(lls[i]) if relative else tol
+        if lls[i] - lls[i - 1] <= thresh:
+            return i + 1
+    return len(lls)
+
+
+def _em_unpack(res, n_trials, K, C):
+    with _order_hint("psi, A, L, lls"):
+        return _em_unpack_inner(res, n_trials, K, C)
+
+
+def _em_unpack_inner(res, n_trials, K, C):
+    psi, A, L, lls = _result_tuple(res, 4, "psi, A, L, lls")
+    if np.isscalar(lls) or (isinstance(lls, np.ndarray) and lls.ndim == 0):
+        raise _Failed("lls is a single number; it should be the list of all log-likelihoods.",
+                      "Append the log-likelihood of every E-step to a list, and return that list.")
+    lls = _float_array(lls, "lls")
+    if lls.ndim == 2 and n_trials in lls.shape:
+        raise _Failed(
+            f"lls has shape {lls.shape}: it holds one log-likelihood per trial.",
+            "Record the TOTAL log-likelihood summed over trials (post.ll, not post.trial_ll), "
+            "one number per E-step.",
+        )
+    if lls.ndim != 1:
+        raise _Failed(f"lls should be a flat list of numbers, yours has shape {lls.shape}.",
+                      "Append one number (the total log-likelihood) per E-step.")
+    if lls.size == 0:
+        raise _Failed("lls is empty.", "Append the log-likelihood of every E-step to the list.")
+    _expect_finite(lls, "lls")
+    psi = _float_array(psi, "psi")
+    A = _float_array(A, "A")
+    L = _float_array(L, "L")
+    _expect_shape(psi, (K,), "psi", ("K",))
+    _expect_shape(A, (K, K), "A", ("K", "K"))
+    _expect_shape(L, (C, K), "L", ("C", "K"))
+    for arr, what in ((psi, "psi"), (A, "A"), (L, "L")):
+        _expect_finite(arr, what)
+    return psi, A, L, lls
+
+
+def check_run_em(run_em):
+    """Check ``run_em(Y, psi, A, L, dt, n_iter, tol) -> (psi, A, L, lls)``.
+
+    Compares with ``helpers.fit_em(Y, K, dt, n_iter=n_iter, tol=tol,
+    init=(psi, A, L))``: ``lls`` are total log-likelihoods (nats) before
+    every M-step and after the last; EM stops early when one step improves
+    the log-likelihood by less than ``tol * |ll|``. Detects: returning the
+    wrong number of things, per-trial or per-bin log-likelihoods, lls that
+    start after the first M-step or miss the last value, parameters never
+    updated (constant lls), decreasing lls, never stopping early, an
+    absolute instead of relative tolerance, stopping too early, returning
+    the starting or stale parameters, inputs modified in place.
+
+    Returns
+    -------
+    bool
+        True if every check passed.
+    """
+
+    def body(ctx):
+        Y, psi0, A0, L0, dt = _em_case()
+        n, T, C = Y.shape
+        K = psi0.size
+        ctx.shapes = f"Y (n_trials, T, C) = ({n}, {T}, {C}), psi ({K},), A ({K}, {K}), L (C, K) = ({C}, {K})"
+        init = (psi0, A0, L0)
+        ctx.case = (f"{n} trials of {T} bins, C = {C}, K = {K}, dt = {dt} s, "
+                    f"n_iter = {_EM_N_ITER_SHORT}, tol = 0")
+
+        ctx.step("returns psi, A, L and a list of log-likelihoods")
+        res = ctx.call(Y, psi0, A0, L0, dt, _EM_N_ITER_SHORT, 0.0)
+        psi, A, L, lls = _em_unpack(res, n, K, C)
+        ref = _fit(Y, K, dt, "em", n_iter=_EM_N_ITER_SHORT, tol=0.0, init=init)
+
+        ctx.step("lls[0] is the log-likelihood of the starting parameters (total, nats)")
+        ll0 = ref.lls[0]
+        if not _close(lls[0], ll0, rtol=1e-7):
+            if _close(lls[0], ll0 / n, rtol=1e-7):
+                raise _Failed("lls looks like log-likelihoods per trial.",
+                              "Record the total over all trials (post.ll, in nats), not the mean per trial.")
+            if _close(lls[0], ll0 / (n * T), rtol=1e-7) or _close(lls[0], ll0 / (n * T * C), rtol=1e-7):
+                raise _Failed("lls looks like log-likelihoods per bin.",
+                              "Record the total log-likelihood summed over trials (post.ll).")
+            if _close(lls[0], -ll0, rtol=1e-7):
+                raise _Failed("lls has the wrong sign.", "Record the log-likelihood itself (negative numbers here).")
+            if _close(lls[0], ref.lls[1], rtol=1e-7):
+                raise _Failed(
+                    "lls[0] is the log-likelihood after the first M-step.",
+                    "Record the log-likelihood of the E-step BEFORE each M-step (the first one is "
+                    "at the starting parameters), and one more after the last M-step.",
+                )
+            raise _Failed(f"lls[0] = {_f(lls[0], '.6g')}, but the log-likelihood of the starting "
+                          f"parameters is {_f(ll0, '.6g')}.",
+                          "Start by running the E-step at the parameters you are given and record its ll.")
+
+        ctx.step(f"n_iter = {_EM_N_ITER_SHORT} M-steps: {_EM_N_ITER_SHORT + 1} log-likelihoods "
+                 "that never decrease")
+        want = ref.lls
+        if lls.size > 1 and np.all(lls == lls[0]):
+            raise _Failed(
+                "the log-likelihood never changes: the parameters are never updated.",
+                "Assign the M-step's result back, psi, A, L = m_step(...), so that the next "
+                "E-step uses the new parameters.",
+            )
+        if lls.size > 2 and not np.all(lls == lls[0]) and (
+            np.all(lls[1:] == lls[1]) or np.all(lls[:-1] == lls[0])
+        ):
+            raise _Failed(
+                "the log-likelihood changes only once: the E-step is not repeated.",
+                "Run the E-step inside the loop, at the current parameters, so every M-step uses "
+                "fresh posteriors (gamma, xi_sum).",
+            )
+        drops = np.diff(lls) < -1e-7 * np.abs(lls[1:])
+        if np.any(drops):
+            i = int(np.argmax(drops))
+            raise _Failed(
+                f"the log-likelihood decreases (from {_f(lls[i], '.6g')} to {_f(lls[i + 1], '.6g')}); "
+                "EM never decreases it.",
+                "Each iteration: E-step at the current parameters (record its ll), then M-step with "
+                "THOSE posteriors; the next E-step uses the new parameters.",
+            )
+        if lls.size != want.size:
+            if lls.size == want.size - 1 and _close(lls, want[1:], rtol=1e-7):
+                hint = ("The first entry is missing: record the log-likelihood BEFORE each M-step "
+                        "(the first at the starting parameters).")
+            elif lls.size == want.size - 1 and _close(lls, want[:-1], rtol=1e-7):
+                hint = ("The last entry is missing: after the final M-step run one more E-step "
+                        "(or helpers.log_likelihood) and append its log-likelihood.")
+            elif lls.size == want.size + 1 and lls[-1] == lls[-2]:
+                hint = "The last log-likelihood is appended twice."
+            elif lls.size < want.size:
+                hint = ("EM stopped early although tol = 0: stop only when the improvement is "
+                        "<= tol * |ll|, or after n_iter M-steps.")
+            else:
+                hint = f"Run at most n_iter M-steps; record {want.size} numbers in all."
+            raise _Failed(
+                f"lls has {lls.size} entries; with n_iter = {_EM_N_ITER_SHORT} and tol = 0 it should "
+                f"have {want.size}: one before each M-step and one after the last.",
+                hint,
+            )
+        if not _close(lls, want, rtol=1e-7):
+            raise _Failed("the log-likelihoods do not match helpers.fit_em.",
+                          _difference(lls, want, "lls", ".8g"),
+                          "Use helpers.e_step / helpers.m_step, or check your own against them.")
+
+        ctx.step("returns the parameters after the last M-step")
+        for got, init_val, ref_val, what in ((psi, psi0, ref.psi, "psi"), (A, A0, ref.A, "A"),
+                                             (L, L0, ref.L, "L")):
+            if not _close(got, ref_val, rtol=1e-6):
+                if _close(psi, psi0) and _close(A, A0) and _close(L, L0):
+                    raise _Failed("your function returns the starting parameters.",
+                                  "Return the parameters after the last M-step (those whose "
+                                  "log-likelihood is lls[-1]).")
+                ll_got = log_likelihood(Y, psi, A, L, dt) if _valid_params(psi, A, L) else None
+                if ll_got is not None and lls.size > 1 and np.isclose(ll_got, want[-2], rtol=1e-9):
+                    raise _Failed("your function returns the parameters from before the last M-step.",
+                                  "Return the newest parameters, whose log-likelihood is lls[-1].")
+                raise _Failed(f"the returned {what} does not match helpers.fit_em.",
+                              _difference(got, ref_val, what))
+
+        ctx.step(f"stops early when the improvement is below tol * |ll| (relative, tol = {_EM_TOL:g})")
+        ctx.case = (f"{n} trials of {T} bins, C = {C}, K = {K}, n_iter = {_EM_N_ITER_LONG}, "
+                    f"tol = {_EM_TOL:g}")
+        res = ctx.call(Y, psi0, A0, L0, dt, _EM_N_ITER_LONG, _EM_TOL)
+        psi, A, L, lls = _em_unpack(res, n, K, C)
+        ref2 = _fit(Y, K, dt, "em", n_iter=_EM_N_ITER_LONG, tol=_EM_TOL, init=init)
+        want = ref2.lls
+        if lls.size != want.size:
+            long_run = _fit(Y, K, dt, "em", n_iter=_EM_N_ITER_LONG, tol=0.0, init=init).lls
+            abs_len = _em_stop_length(long_run, _EM_TOL, relative=False)
+            rule = (f"The rule: stop as soon as lls[-1] - lls[-2] <= tol * abs(lls[-1]) (here about "
+                    f"{_f(_EM_TOL * abs(want[-1]), '.2g')} nats), before doing another M-step.")
+            if lls.size == want.size + 1 and lls[-1] == lls[-2]:
+                head = ("after stopping early, the last log-likelihood is appended twice.")
+                rule = ("Append the final log-likelihood after the loop only when it ran all "
+                        "n_iter M-steps (e.g. with for ... else, or a flag); when EM stops early, "
+                        "the ll that triggered the stop is already the last entry.")
+            elif lls.size == _EM_N_ITER_LONG + 1 and lls.size != abs_len:
+                head = (f"EM never stopped early: {lls.size} log-likelihoods, helpers.fit_em "
+                        f"stops after {want.size}.")
+            elif lls.size == abs_len:
+                head = ("the stopping rule uses an absolute tolerance (improvement < tol); "
+                        "it should be relative to the log-likelihood.")
+            elif lls.size < want.size:
+                head = (f"EM stopped too early: {lls.size} log-likelihoods, helpers.fit_em stops "
+                        f"after {want.size}.")
+            else:
+                head = (f"EM stopped too late: {lls.size} log-likelihoods, helpers.fit_em stops "
+                        f"after {want.size}.")
+            raise _Failed(head, rule)
+        if not _close(lls, want, rtol=1e-7):
+            raise _Failed("the log-likelihoods do not match helpers.fit_em.",
+                          _difference(lls, want, "lls", ".8g"))
+        for got, ref_val, what in ((psi, ref2.psi, "psi"), (A, ref2.A, "A"), (L, ref2.L, "L")):
+            if not _close(got, ref_val, rtol=1e-6):
+                raise _Failed(f"after stopping early, the returned {what} does not match helpers.fit_em.",
+                              _difference(got, ref_val, what),
+                              "When EM stops, return the parameters whose log-likelihood is lls[-1].")
+        ctx.case = ""
+
+    return _run("run_em", run_em, "run_em(Y, psi, A, L, dt, n_iter, tol)",
+                ("Y", "psi", "A", "L", "dt", "n_iter", "tol"), "psi, A, L, lls", body,
+                "return values, total log-likelihoods before every M-step and after the last, "
+                "monotone increase, the final parameters, and the relative stopping rule, all "
+                "against helpers.fit_em; inputs left untouched")
+
+
+def _valid_params(psi, A, L):
+    return (np.all(psi >= 0) and np.isclose(psi.sum(), 1) and np.all(A >= 0)
+            and np.allclose(A.sum(axis=1), 1) and np.all(L >= 0))

@@ -1,0 +1,335 @@
+"""Checks of notebook 01, simulate: sampling hidden states and spikes.
+
+Public: ``check_sample_states``, ``check_sample_spikes`` (re-exported by :mod:`helpers.checks`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+from ._core import (
+    _Failed,
+    _run,
+    _f,
+    _vec,
+    _mat,
+    _num_array,
+    _expect_shape,
+    _check_uses_rng,
+)
+
+__all__ = ["check_sample_states", "check_sample_spikes"]
+
+def _states_array(out, n, T, K):
+    s = _num_array(out, "the returned states")
+    if not np.issubdtype(s.dtype, np.integer):
+        integral = s.dtype.kind == "f" and np.all(np.isfinite(s)) and np.array_equal(s, np.round(s))
+        raise _Failed(
+            f"the states should be integers, your array has dtype {s.dtype}.",
+            "States are used as indices (A[state], L[:, state]): create the array with "
+            "an integer dtype, e.g. np.zeros((n_trials, T), dtype=int)"
+            + (" (your values are whole numbers, only the dtype is wrong)." if integral else "."),
+        )
+    _expect_shape(s, (n, T), "states", ("n_trials", "T"))
+    if s.size and (s.min() < 0 or s.max() > K - 1):
+        extra = ""
+        if s.min() >= 1 and s.max() <= K:
+            extra = " Python counts from 0: the states are 0 .. K-1, not 1 .. K."
+        raise _Failed(f"states must lie in 0 .. {K - 1} (K = {K}), yours range from "
+                      f"{int(s.min())} to {int(s.max())}.", extra.strip())
+    return s
+
+
+_CYCLE_A = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+_STAT_PSI = np.array([0.6, 0.3, 0.1])
+_STAT_A = np.array([[0.1, 0.8, 0.1], [0.1, 0.1, 0.8], [0.8, 0.1, 0.1]])
+
+
+def _transition_counts(s, K):
+    counts = np.zeros((K, K))
+    np.add.at(counts, (s[:, :-1].ravel(), s[:, 1:].ravel()), 1.0)
+    return counts
+
+
+def _within(freq, p, n, sigmas=6.0):
+    """Are empirical frequencies within ``sigmas`` standard errors of ``p``?"""
+    se = np.sqrt(p * (1 - p) / np.maximum(n, 1))
+    return bool(np.all(np.abs(freq - p) <= sigmas * se + 1e-9))
+
+
+def check_sample_states(sample_states):
+    """Check ``sample_states(psi, A, n_trials, T, rng) -> states (n_trials, T)``.
+
+    Detects: wrong return type, dtype or shape (including transposed),
+    states outside 0..K-1 (1-based), a first state not drawn from psi (or
+    drawn after one transition), A used transposed (columns instead of rows),
+    states that never change or are drawn independently of the previous one,
+    every trial sharing one sequence, and randomness not drawn from ``rng``
+    (global ``np.random``, unseeded generators, ignoring the seed).
+
+    Returns
+    -------
+    bool
+        True if every check passed.
+    """
+
+    def body(ctx):
+        K = 3
+        # 1. a chain that must cycle 0 -> 1 -> 2 -> 0: exact, no statistics needed
+        ctx.step("deterministic chain")
+        n, T = 4, 7
+        ctx.case = ("psi = [1, 0, 0], A = [[0, 1, 0], [0, 0, 1], [1, 0, 0]] (the chain must "
+                    "cycle 0 -> 1 -> 2 -> 0), n_trials = 4, T = 7")
+        ctx.shapes = "psi (3,), A (3, 3), states (n_trials, T) = (4, 7)"
+        psi = np.array([1.0, 0.0, 0.0])
+        s = _states_array(ctx.call(psi, _CYCLE_A, n, T, np.random.default_rng(1)), n, T, K)
+        if not np.all(s[:, 0] == 0):
+            raise _Failed(
+                f"every trial must start in state 0 here (psi = [1, 0, 0]), yours start in "
+                f"{sorted(set(s[:, 0].tolist()))}.",
+                "Draw the first bin states[:, 0] from psi, e.g. rng.choice(K, size=n_trials, p=psi), "
+                "before any transition.",
+            )
+        prev, nxt = s[:, :-1], s[:, 1:]
+        if not np.array_equal(nxt, (prev + 1) % K):
+            if np.array_equal(nxt, (prev - 1) % K):
+                raise _Failed(
+                    "A is used transposed: from state 0 your chain moves to state 2, but A[0, 1] = 1.",
+                    "A[i, j] = P(next = j | now = i): the next state of a trial in state i is drawn "
+                    "from the ROW A[i] (e.g. rng.choice(K, p=A[i])), not from the column A[:, i].",
+                )
+            if np.array_equal(nxt, prev):
+                raise _Failed(
+                    "your states never change, but with this A the chain must move 0 -> 1 -> 2 -> 0.",
+                    "In bin t, draw each trial's state from A[states[n, t-1]] and store it in states[n, t].",
+                )
+            bad = np.argwhere(nxt != (prev + 1) % K)[0]
+            raise _Failed(
+                f"with this A the chain must go 0 -> 1 -> 2 -> 0, but trial {bad[0]} goes from state "
+                f"{prev[bad[0], bad[1]]} to {nxt[bad[0], bad[1]]} (bins {bad[1]} -> {bad[1] + 1}).",
+                "The state in bin t is drawn from the row A[states[n, t-1]] of the previous bin's state.",
+            )
+
+        # 2. first-bin frequencies
+        ctx.step("first-bin frequencies match psi")
+        n, T = 600, 10
+        ctx.case = (f"psi = {_vec(_STAT_PSI, '.1f')}, A = {_mat(_STAT_A, '.1f')}, "
+                    f"n_trials = {n}, T = {T}, rng = np.random.default_rng(2024)")
+        ctx.shapes = f"psi (3,), A (3, 3), states (n_trials, T) = ({n}, {T})"
+        s = _states_array(ctx.call(_STAT_PSI, _STAT_A, n, T, np.random.default_rng(2024)), n, T, K)
+        if np.all(s == s[0]):
+            raise _Failed(
+                "every trial has exactly the same state sequence.",
+                "Each trial is an independent Markov chain: draw separate random numbers for every "
+                "trial (e.g. rng.random(n_trials) in each bin), not one sequence copied to all trials.",
+            )
+        f0 = np.bincount(s[:, 0], minlength=K) / n
+        if not _within(f0, _STAT_PSI, n):
+            one_step = _STAT_PSI @ _STAT_A
+            if _within(f0, one_step, n):
+                hint = ("They match psi @ A, one transition too many: states[:, 0] is drawn from psi "
+                        "itself, and transitions start from bin 1.")
+            elif _within(f0, np.full(K, 1 / K), n):
+                hint = "They look uniform: draw states[:, 0] with the probabilities psi (rng.choice(K, p=psi))."
+            else:
+                hint = "Draw states[:, 0] from psi, e.g. rng.choice(K, size=n_trials, p=psi)."
+            raise _Failed(
+                f"the first states are not distributed as psi: their frequencies are {_vec(f0)}, "
+                f"psi = {_vec(_STAT_PSI)} (with {n} trials they should agree within about "
+                f"{_f(6 * np.sqrt(0.25 / n), '.2f')}).",
+                hint,
+            )
+
+        # 3. transition frequencies
+        ctx.step("transition frequencies match A")
+        counts = _transition_counts(s, K)
+        out = counts.sum(axis=1, keepdims=True)
+        freq = counts / np.maximum(out, 1)
+        if not _within(freq, _STAT_A, out):
+            if _within(freq, _STAT_A.T, out):
+                raise _Failed(
+                    "A is used transposed: the observed transition frequencies match A.T, not A.",
+                    "A[i, j] = P(next = j | now = i): draw the next state from the row A[i] of the "
+                    "current state i (rng.choice(K, p=A[i])), not from the column A[:, i].",
+                )
+            marg = np.bincount(s[:, 1:].ravel(), minlength=K) / s[:, 1:].size
+            if _within(freq, np.tile(marg, (K, 1)), out, sigmas=4):
+                hint = ("The next state does not seem to depend on the current one: draw it from "
+                        "A[states[n, t-1]], the row of the previous bin's state.")
+            elif np.all(np.diag(freq) > 0.95):
+                hint = "Your states hardly ever change: make sure each bin's draw is stored in states[:, t]."
+            else:
+                hint = "The state in bin t must be drawn from the row A[states[n, t-1]]."
+            raise _Failed(
+                "the transition frequencies do not match A: observed "
+                f"P(next = j | now = i) = {_mat(freq, '.2f')}, A = {_mat(_STAT_A, '.1f')}.",
+                hint,
+            )
+
+        # 4. reproducible with the rng, and the rng is used
+        ctx.step("uses rng (same seed, same states)")
+        ctx.case = "n_trials = 50, T = 12, called twice with np.random.default_rng(7) and once with seed 8"
+        _check_uses_rng(
+            lambda seed: _states_array(ctx.call(_STAT_PSI, _STAT_A, 50, 12, np.random.default_rng(seed)),
+                                       50, 12, K),
+            "states", "rng.random, rng.choice, ...")
+        ctx.case = ""
+
+    return _run("sample_states", sample_states, "sample_states(psi, A, n_trials, T, rng)",
+                ("psi", "A", "n_trials", "T", "rng"), "states", body,
+                "integer states of shape (n_trials, T), an exact cyclic chain, first-bin and "
+                "transition frequencies on 600 trials (within 6 standard errors), and "
+                "reproducibility with rng")
+
+
+_SPIKE_L = np.array([
+    [5.0, 40.0, 20.0],
+    [30.0, 2.0, 60.0],
+    [12.0, 25.0, 8.0],
+    [50.0, 15.0, 0.0],
+])
+_SPIKE_DT = 0.01
+
+
+def _counts_array(out, shape):
+    Y = _num_array(out, "the returned counts")
+    if not np.issubdtype(Y.dtype, np.integer):
+        integral = Y.dtype.kind == "f" and np.all(np.isfinite(Y)) and np.array_equal(Y, np.round(Y))
+        raise _Failed(
+            f"spike counts should be integers, your array has dtype {Y.dtype}.",
+            "rng.poisson returns integers; if you fill an array yourself, create it with "
+            "dtype=int" + (" (your values are whole numbers, only the dtype is wrong)." if integral else "."),
+        )
+    n, T, C = shape
+    if Y.shape == (n, T, _SPIKE_L.shape[1]):
+        raise _Failed(
+            f"the counts have shape {Y.shape}: the last axis has K = {_SPIKE_L.shape[1]} "
+            f"(states) entries, it should have C = {C} (neurons).",
+            "L has shape (C, K): rows are neurons, columns are states. The rates of all neurons "
+            "in state k are the column L[:, k], so the rates of every bin are L.T[states] "
+            "(shape (n_trials, T, C)), not L[states].",
+        )
+    if Y.shape == (C, n, T):
+        raise _Failed(
+            f"the counts have shape {Y.shape} = (C, n_trials, T): the neuron axis should be last.",
+            "L[:, states] has shape (C, n_trials, T); use L.T[states] (or np.moveaxis) to get "
+            "(n_trials, T, C).",
+        )
+    _expect_shape(Y, shape, "counts", ("n_trials", "T", "C"))
+    if Y.size and Y.min() < 0:
+        raise _Failed("spike counts cannot be negative.", "Draw them with rng.poisson(rate * dt).")
+    return Y
+
+
+def check_sample_spikes(sample_spikes):
+    """Check ``sample_spikes(states, L, dt, rng) -> Y (n_trials, T, C)``.
+
+    Detects: wrong return type, dtype or shape (rates indexed with L[states]
+    giving K instead of C neurons, neuron axis first), negative counts, the
+    wrong rate used for a neuron/state (a zero-rate neuron spiking, mean
+    rate per state off), rates treated as counts per bin (forgot ``dt``) or
+    ``dt`` applied twice, counts that are not Poisson (wrong variance), the
+    same counts copied to every trial, and randomness not from ``rng``.
+
+    Returns
+    -------
+    bool
+        True if every check passed.
+    """
+
+    def body(ctx):
+        C, K = _SPIKE_L.shape
+        dt = _SPIKE_DT
+        n, T = 40, 150
+        states = np.random.default_rng(11).integers(0, K, size=(n, T))
+        ctx.case = (f"L = {_mat(_SPIKE_L, '.0f')} Hz (C = {C} neurons, K = {K} states), dt = {dt} s, "
+                    f"{n} trials of {T} bins")
+        ctx.shapes = f"states (n_trials, T) = ({n}, {T}), L (C, K) = ({C}, {K}), result (n_trials, T, C) = ({n}, {T}, {C})"
+
+        ctx.step("integer counts of shape (n_trials, T, C)")
+        Y = _counts_array(ctx.call(states, _SPIKE_L, dt, np.random.default_rng(12)), (n, T, C))
+
+        ctx.step("trials get their own counts")
+        n2, T2 = 20, 60
+        seq = np.random.default_rng(13).integers(0, K, size=T2)
+        same_states = np.tile(seq, (n2, 1))
+        case_stats = ctx.case
+        ctx.case = f"all {n2} trials share one state sequence of {T2} bins; their counts must still differ"
+        Y2 = _counts_array(ctx.call(same_states, _SPIKE_L, dt, np.random.default_rng(14)), (n2, T2, C))
+        distinct = np.unique(Y2.reshape(n2, -1), axis=0).shape[0]
+        if distinct < n2 and Y2.sum() >= 5 * n2:  # (near-)silent trials may coincide by chance
+            raise _Failed(
+                "several trials got exactly the same spike counts.",
+                "Draw fresh Poisson counts for every trial and bin (one rng.poisson call on the whole "
+                "(n_trials, T, C) array of rates does it), not one draw copied to all trials.",
+            )
+
+        ctx.case = case_stats
+
+        ctx.step("a neuron with rate 0 never spikes")
+        silent = Y[..., 3][states == 2]
+        if np.any(silent > 0):
+            raise _Failed(
+                "neuron 3 has rate L[3, 2] = 0 Hz in state 2, so it can never spike there, but yours did.",
+                "The expected count of neuron c in bin t of trial n is L[c, states[n, t]] * dt: "
+                "check which index of L is the neuron and which the state.",
+            )
+
+        ctx.step("mean rate per neuron and state matches L (Hz)")
+        occ = np.array([(states == k).sum() for k in range(K)], dtype=float)
+        mean = np.stack([Y[states == k].mean(axis=0) for k in range(K)], axis=1)  # (C, K)
+        mu = _SPIKE_L * dt
+        se = np.sqrt(mu / occ)
+        pos = mu > 0
+        if not np.all(np.abs(mean - mu)[pos] <= 6 * se[pos]):
+            ratio = float(np.median(mean[pos] / mu[pos]))
+            if ratio > 5:
+                hint = ("Your counts are about {}x too large. L is in Hz (spikes per second): the "
+                        "expected count in one bin is L * dt, so draw rng.poisson(rate * dt)."
+                        ).format(_f(ratio, ".3g"))
+                head = "far too many spikes: the rates look like counts per bin instead of Hz (forgot dt?)."
+            elif ratio < 0.2:
+                hint = ("Your counts are about {}x too small: the expected count in one bin is "
+                        "L * dt (multiply by dt once).").format(_f(1 / max(ratio, 1e-300), ".3g"))
+                head = "far too few spikes: dt applied twice, or divided instead of multiplied?"
+            else:
+                c, k = np.argwhere(np.abs(mean - mu) > 6 * se)[0]
+                head = (f"neuron {c} in state {k} fires at {_f(mean[c, k] / dt, '.3g')} Hz on average "
+                        f"in your samples, but L[{c}, {k}] = {_f(_SPIKE_L[c, k], '.3g')} Hz.")
+                hint = ("The rate of neuron c in bin t of trial n is L[c, states[n, t]] (Hz); the "
+                        "expected count is that times dt.")
+            raise _Failed(head, hint)
+
+        ctx.step("counts are Poisson (variance = mean)")
+        z = []
+        for k in range(K):
+            Yk = Y[states == k].astype(float)
+            for c in range(C):
+                m = mu[c, k]
+                if m > 0:
+                    v = Yk[:, c].var(ddof=1)
+                    z.append((v - m) / np.sqrt((m + 2 * m * m) / occ[k]))
+        zpool = float(np.sum(z) / np.sqrt(len(z)))
+        if abs(zpool) > 6:
+            raise _Failed(
+                "the counts have the right mean but not the spread of Poisson counts "
+                f"({'too little' if zpool < 0 else 'too much'} variability).",
+                "Poisson counts have variance equal to their mean: draw them with "
+                "rng.poisson(L[c, state] * dt), not by rounding or with another distribution.",
+            )
+
+        ctx.step("uses rng (same seed, same counts)")
+        ctx.case = "called twice with np.random.default_rng(5) and once with seed 6"
+        small = states[:10, :30]
+        _check_uses_rng(
+            lambda seed: _counts_array(ctx.call(small, _SPIKE_L, dt, np.random.default_rng(seed)),
+                                       (10, 30, C)),
+            "counts", "rng.poisson")
+        ctx.case = ""
+
+    return _run("sample_spikes", sample_spikes, "sample_spikes(states, L, dt, rng)",
+                ("states", "L", "dt", "rng"), "Y", body,
+                "integer counts of shape (n_trials, T, C), a silent neuron stays silent, mean rates "
+                "in Hz per neuron and state, Poisson variability, independent trials, and "
+                "reproducibility with rng")
