@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import gammaln, xlogy
 
 from .inference import _e_step, _log_factorial_sum, _log_likelihood_many, _log_likelihood_trials
 from .learning import _check_posteriors, _m_step, _sum_bins, align_states, fit_em
@@ -18,6 +17,8 @@ from .model import (
     check_L,
     check_params,
     check_psi,
+    log_factorial,
+    xlogy,
 )
 
 __all__ = [
@@ -49,7 +50,7 @@ def _log_factorial_bins(Y):
     n, T, C = Y.shape
     flat = Y.reshape(-1)
     idx = np.flatnonzero(flat > 1)
-    return np.bincount(idx // C, weights=gammaln(flat[idx] + 1.0), minlength=n * T)
+    return np.bincount(idx // C, weights=log_factorial(flat[idx]), minlength=n * T)
 
 
 def _stats(Y, gamma, xi_sum, logfact_bins=None):

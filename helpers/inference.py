@@ -19,9 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import gammaln
 
-from .model import _as_float_array, check_A, check_counts, check_dt, check_L, check_params, check_psi
+from .model import _as_float_array, check_A, check_counts, check_dt, check_L, check_params, check_psi, log_factorial
 
 __all__ = [
     "EStepResult",
@@ -69,7 +68,7 @@ def _log_factorial_sum(Y):
     """
     flat = Y.reshape(Y.shape[0], -1)
     idx = np.flatnonzero(flat > 1)
-    weights = gammaln(flat.ravel()[idx] + 1.0)
+    weights = log_factorial(flat.ravel()[idx])
     return np.bincount(idx // flat.shape[1], weights=weights, minlength=Y.shape[0])
 
 
@@ -539,7 +538,7 @@ def emission_likelihood(Y, L, dt):
     Y = check_counts(Y)
     L = check_L(L, C=Y.shape[2])
     dt = check_dt(dt)
-    return np.exp(log_emission(Y, L, dt) - gammaln(Y + 1.0).sum(axis=-1)[..., None])
+    return np.exp(log_emission(Y, L, dt) - log_factorial(Y).sum(axis=-1)[..., None])
 
 
 def _check_obs(obs, name="obs"):

@@ -16,6 +16,7 @@ The ``check_*`` functions validate input at the public boundary: they raise a
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -33,6 +34,40 @@ __all__ = [
 
 #: Tolerance on probabilities that must sum to 1.
 SUM_TOL = 1e-6
+
+
+def log_factorial(n):
+    """``log(n!)`` of non-negative integer counts, elementwise (float64, same shape).
+
+    Exact to double precision (``math.lgamma`` of each distinct count, looked
+    up in a table), without importing scipy: this keeps ``import helpers``
+    fast, which every notebook pays once.
+    """
+    n = np.asarray(n)
+    if n.size == 0:
+        return np.zeros(n.shape)
+    if n.dtype.kind != "i":
+        n = n.astype(np.int64)  # validated counts: whole numbers, possibly stored as floats
+    top = int(n.max())
+    if top <= 100_000:
+        table = np.array([math.lgamma(k + 1.0) for k in range(top + 1)])
+        return table[n]
+    values, inverse = np.unique(n, return_inverse=True)
+    return np.array([math.lgamma(float(v) + 1.0) for v in values])[inverse].reshape(n.shape)
+
+
+def xlogy(x, y):
+    """``x * log(y)`` elementwise, with ``0 * log(y) = 0`` even where ``y = 0`` (float64).
+
+    The convention ``0 log 0 = 0`` of every expected log-likelihood; same
+    values as ``scipy.special.xlogy``, without importing scipy.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    zero = (x == 0) & ~np.isnan(y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = x * np.log(np.where(zero, 1.0, y))
+    return np.where(zero, 0.0, out) if out.ndim else (0.0 if zero else float(out))
 
 
 def _as_float_array(x, name, ndim):

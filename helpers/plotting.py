@@ -114,6 +114,33 @@ def use_style():
         plt.style.use(str(_STYLE_FILE))
 
 
+def show(fig, alt):
+    """Show a figure in the notebook with its one-sentence description, then close it.
+
+    The description becomes the image's alternative text (the ``alt`` of the
+    PNG output, which screen readers and the slide decks use) and is printed
+    under the figure as a caption, so that nothing is lost when colours wash
+    out on a projector. Closing the figure stops pyplot from showing it a
+    second time at the end of the cell.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    alt : str
+        One sentence: what the figure shows (not how it looks).
+    """
+    from IPython.display import Markdown, display
+
+    if not isinstance(fig, mpl.figure.Figure):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    if not isinstance(alt, str) or not alt.strip():
+        raise ValueError("alt must be a non-empty sentence describing what the figure shows")
+    alt = " ".join(alt.split())
+    display(fig, metadata={"image/png": {"alt": alt}})
+    display(Markdown(f"*Figure: {alt}*"))
+    plt.close(fig)
+
+
 @contextmanager
 def style_context():
     """Apply the tutorial style only inside a ``with`` block (rcParams restored after)."""
@@ -568,15 +595,41 @@ def _runs(states):
     return vals[keep], lens[keep]
 
 
+def _completed_stay_pmf(a_kk, T, max_bins):
+    """P(a stay lasts m bins | it lies wholly inside a T-bin trial), m = 1 .. max_bins - 1.
+
+    The geometric law ``(1 - a) a**(m - 1)`` weighted by the ``T - 1 - m``
+    positions a stay of ``m`` bins has between the trial's edges (stays
+    start at a steady rate), normalised over ``m = 1 .. T - 2``. None if no
+    stay fits (``T < 3``) or the state is never left (``a = 1``).
+    """
+    a = float(np.clip(a_kk, 0.0, 1.0))
+    if T < 3 or a >= 1.0:
+        return None
+    m_all = np.arange(1, T - 1, dtype=float)
+    with np.errstate(under="ignore"):
+        w = (1.0 - a) * a ** (m_all - 1.0) * (T - 1 - m_all)
+    total = w.sum()
+    if not total > 0:
+        return None
+    out = np.zeros(max(int(max_bins) - 1, 0))
+    n = min(out.size, w.size)
+    out[:n] = w[:n] / total
+    return out
+
+
 def plot_dwell_times(states, dt, A=None, n_states=None, ax=None, max_time=None, figsize=None):
     """How long the chain stays in each state: histograms of dwell times.
 
     A Markov chain leaves state ``k`` with probability ``1 - A[k, k]`` in
     every bin, so a stay lasts ``m`` bins with probability
     ``(1 - A[k, k]) A[k, k]**(m - 1)`` (geometric, mean ``dt / (1 - A[k, k])``
-    seconds). With ``A`` this expectation is drawn over the histograms.
-    Stays cut off by the start or end of a trial are left out (their true
-    length is unknown).
+    seconds). Stays cut off by the start or end of a trial are left out
+    (their true length is unknown), and that biases the histogram towards
+    short stays: a stay of ``m`` bins fits between the edges of a trial of
+    ``T`` bins in only ``T - 1 - m`` positions. With ``A`` the curve drawn is
+    the expectation for the stays that are counted, the geometric law
+    weighted by ``T - 1 - m`` and normalised over ``m = 1 .. T - 2``.
 
     Parameters
     ----------
@@ -635,14 +688,13 @@ def plot_dwell_times(states, dt, A=None, n_states=None, ax=None, max_time=None, 
         label = f"state {k + 1} ({d.size} stays)"
         handles.append(Line2D([], [], color=color, lw=1.8, label=label))
         if A is not None:
-            a = float(np.clip(A[k, k], 0.0, 1.0))
-            m = np.arange(1, edges_bins[-1])
-            with np.errstate(under="ignore"):
-                pmf = (1.0 - a) * a ** (m - 1.0)
-            mass = np.add.reduceat(pmf, np.arange(0, m.size, width))[: edges.size - 1]
-            ax.plot(0.5 * (edges[1:] + edges[:-1]), mass / (width * dt), color=color, ls="--", lw=1.5)
+            expected = _completed_stay_pmf(A[k, k], s.shape[1], edges_bins[-1])
+            if expected is not None:
+                mass = np.add.reduceat(expected, np.arange(0, expected.size, width))[: edges.size - 1]
+                ax.plot(0.5 * (edges[1:] + edges[:-1]), mass / (width * dt), color=color, ls="--", lw=1.5)
     if A is not None:
-        handles.append(Line2D([], [], color=_GREY, ls="--", lw=1.5, label="expected from A"))
+        handles.append(Line2D([], [], color=_GREY, ls="--", lw=1.5,
+                              label=f"expected from A,\nstays within {s.shape[1]}-bin trials"))
     ax.set_xlim(0.0, edges[-1])
     ax.set_ylim(bottom=0.0)
     ax.set_xlabel("time spent in a state before leaving (s)")
@@ -790,8 +842,10 @@ def plot_underflow(T_values, naive_values, log_values, axes=None, figsize=None):
     """Why the forward pass works in logs (or rescales): the naive product underflows.
 
     Left: the probability of the data computed as a plain product of
-    per-bin probabilities, on a log axis, falling towards the smallest
-    float64 numbers and then becoming exactly 0. Right: the same quantity as
+    per-bin probabilities, on a log axis, falling through the smallest
+    normal float64 (about 2.2e-308, dotted), through the subnormal range
+    (shaded: fewer and fewer significant digits, down to about 4.9e-324)
+    and then becoming exactly 0. Right: the same quantity as
     a sum of logs (nats), which stays finite; the log of the naive product
     is drawn dashed on top and stops where the product became 0.
 
@@ -841,9 +895,15 @@ def plot_underflow(T_values, naive_values, log_values, axes=None, figsize=None):
     if (~pos).any():
         ax1.plot(Tv[~pos], np.full((~pos).sum(), smallest), "x", color=c_naive, ms=8, mew=2,
                  clip_on=False, label="exactly 0 (underflow)")
+    # below the smallest normal number, subnormal numbers trade precision for
+    # range, down to the smallest subnormal; below that, a product is exactly 0
+    ax1.axhspan(smallest, tiny, color=_GREY, alpha=0.15, lw=0)
     ax1.axhline(tiny, color=_GREY, ls=":", lw=1.3)
     ax1.text(0.03, tiny, "smallest normal float64\n" + r"$\approx 2.2 \times 10^{-308}$",
              transform=ax1.get_yaxis_transform(), ha="left", va="bottom", fontsize="small",
+             color="0.3")
+    ax1.text(0.97, np.sqrt(smallest * tiny), "subnormal: down to\n" + r"$\approx 4.9 \times 10^{-324}$",
+             transform=ax1.get_yaxis_transform(), ha="right", va="center", fontsize="small",
              color="0.3")
     lo = smallest if (~pos).any() else min(tiny, nv[pos].min()) / 1e3
     hi = max(1.0, nv[pos].max() if pos.any() else 1.0) * 1e3

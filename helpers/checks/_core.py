@@ -567,7 +567,11 @@ def _result_tuple(result, n, what):
 
 def _check_uses_rng(draw, what, how):
     """Same seed, same output; another seed, another output. ``draw(seed)`` calls the student."""
-    a, b, c = draw(7), draw(7), draw(8)
+    _rng_verdict(draw(7), draw(7), draw(8), what, how)
+
+
+def _rng_verdict(a, b, c, what, how):
+    """Fail unless ``a == b`` (two calls, same seed) and ``a != c`` (another seed)."""
     if not np.array_equal(a, b):
         raise _Failed(
             f"two calls with identically seeded rngs gave different {what}.",

@@ -21,6 +21,7 @@ from ._core import (
 
 __all__ = ["reference_heldout_ll", "check_heldout_ll"]
 
+
 def reference_heldout_ll(Y_train, Y_test, K, dt, seed):
     """Reference for notebook 06's ``heldout_ll`` exercise.
 

@@ -26,6 +26,7 @@ from ._core import (
 
 __all__ = ["reference_run_em", "check_run_em"]
 
+
 def reference_run_em(Y, psi, A, L, dt, n_iter, tol):
     """Reference for notebook 04's ``run_em`` exercise, built on :func:`helpers.fit_em`.
 

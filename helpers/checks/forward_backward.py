@@ -30,6 +30,7 @@ from ._core import (
 
 __all__ = ["check_forward", "check_backward"]
 
+
 _FB_L = np.array([
     [5.0, 40.0, 20.0],
     [30.0, 2.0, 60.0],

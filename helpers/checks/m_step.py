@@ -25,6 +25,7 @@ from ._core import (
 
 __all__ = ["check_m_step"]
 
+
 def _m_step_cases():
     """Two data sets with posteriors from an E-step at perturbed parameters."""
     d = tutorial_data(n_trials=4, T=60, seed=7)

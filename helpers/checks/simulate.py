@@ -17,9 +17,11 @@ from ._core import (
     _num_array,
     _expect_shape,
     _check_uses_rng,
+    _rng_verdict,
 )
 
 __all__ = ["check_sample_states", "check_sample_spikes"]
+
 
 def _states_array(out, n, T, K):
     s = _num_array(out, "the returned states")
@@ -58,14 +60,29 @@ def _within(freq, p, n, sigmas=6.0):
     return bool(np.all(np.abs(freq - p) <= sigmas * se + 1e-9))
 
 
+_FIRST_PSI = np.array([0.5, 0.5])
+_FIRST_A = np.array([[0.1, 0.9], [0.9, 0.1]])
+
+
+def _per_transition(s, t, K):
+    """Observed P(state in bin t = j | state in bin t-1 = i) and the counts it rests on."""
+    counts = np.zeros((K, K))
+    np.add.at(counts, (s[:, t - 1], s[:, t]), 1.0)
+    out = counts.sum(axis=1, keepdims=True)
+    return counts / np.maximum(out, 1), out
+
+
 def check_sample_states(sample_states):
     """Check ``sample_states(psi, A, n_trials, T, rng) -> states (n_trials, T)``.
 
     Detects: wrong return type, dtype or shape (including transposed),
     states outside 0..K-1 (1-based), a first state not drawn from psi (or
-    drawn after one transition), A used transposed (columns instead of rows),
-    states that never change or are drawn independently of the previous one,
-    every trial sharing one sequence, and randomness not drawn from ``rng``
+    drawn after one transition, or uniformly), A used transposed (columns
+    instead of rows), states that never change or are drawn independently
+    of the previous one, every trial sharing one sequence, a wrong
+    transition into any one bin (each transition is tested on its own:
+    bin 1 drawn from psi, or bin 1 reusing the uniform number that chose bin
+    0), the last bin never filled, and randomness not drawn from ``rng``
     (global ``np.random``, unseeded generators, ignoring the seed).
 
     Returns
@@ -78,40 +95,57 @@ def check_sample_states(sample_states):
         K = 3
         # 1. a chain that must cycle 0 -> 1 -> 2 -> 0: exact, no statistics needed
         ctx.step("deterministic chain")
-        n, T = 4, 7
+        n, T = 4, 8
         ctx.case = ("psi = [1, 0, 0], A = [[0, 1, 0], [0, 0, 1], [1, 0, 0]] (the chain must "
-                    "cycle 0 -> 1 -> 2 -> 0), n_trials = 4, T = 7")
-        ctx.shapes = "psi (3,), A (3, 3), states (n_trials, T) = (4, 7)"
+                    f"cycle 0 -> 1 -> 2 -> 0), n_trials = {n}, T = {T}")
+        ctx.shapes = f"psi (3,), A (3, 3), states (n_trials, T) = ({n}, {T})"
         psi = np.array([1.0, 0.0, 0.0])
         s = _states_array(ctx.call(psi, _CYCLE_A, n, T, np.random.default_rng(1)), n, T, K)
-        if not np.all(s[:, 0] == 0):
-            raise _Failed(
-                f"every trial must start in state 0 here (psi = [1, 0, 0]), yours start in "
-                f"{sorted(set(s[:, 0].tolist()))}.",
-                "Draw the first bin states[:, 0] from psi, e.g. rng.choice(K, size=n_trials, p=psi), "
-                "before any transition.",
-            )
+        first_ok = bool(np.all(s[:, 0] == 0))  # if not, step 2 says why, with statistics
+        _states_first = s[:, 0].copy()
         prev, nxt = s[:, :-1], s[:, 1:]
-        if not np.array_equal(nxt, (prev + 1) % K):
+        right = nxt == (prev + 1) % K
+        by_columns = np.minimum((np.cumsum(_CYCLE_A, axis=0)[prev] <= 0.5).sum(axis=-1), K - 1)
+        if first_ok and not np.all(right) and np.array_equal(nxt, by_columns):
+            raise _Failed(
+                "the cumulative sums of A run down its columns: from state 0 your chain jumps to "
+                "state 2, but A[0, 1] = 1.",
+                "The next state of a trial in state i is drawn from the ROW A[i]: take the cumulative "
+                "sums along each row, np.cumsum(A, axis=1).",
+            )
+        if first_ok and not np.all(right):
+            if np.all(right[:, 1:]) and np.all(s[:, 1] == 0):
+                raise _Failed(
+                    "bin 1 is drawn from psi again: every trial must go 0 -> 1 here (A[0, 1] = 1), "
+                    "yours stay in state 0.",
+                    "Only bin 0 comes from psi. Every later bin t, bin 1 included, is drawn from the "
+                    "row of A of the state in bin t-1.",
+                )
+            if np.all(right[:, :-1]) and not np.all(right[:, -1]):
+                raise _Failed(
+                    f"the last bin (t = {T - 1}) is not filled in correctly: all earlier transitions are right.",
+                    "The time loop must run up to and including t = T-1: range(1, T).",
+                )
             if np.array_equal(nxt, (prev - 1) % K):
                 raise _Failed(
                     "A is used transposed: from state 0 your chain moves to state 2, but A[0, 1] = 1.",
-                    "A[i, j] = P(next = j | now = i): the next state of a trial in state i is drawn "
-                    "from the ROW A[i] (e.g. rng.choice(K, p=A[i])), not from the column A[:, i].",
+                    "A[i, j] = P(next = j | now = i): a trial in state i draws its next state from the "
+                    "ROW A[i] (its cumulative sums along axis 1), not from the column A[:, i].",
                 )
             if np.array_equal(nxt, prev):
                 raise _Failed(
                     "your states never change, but with this A the chain must move 0 -> 1 -> 2 -> 0.",
-                    "In bin t, draw each trial's state from A[states[n, t-1]] and store it in states[n, t].",
+                    "In bin t, draw each trial's state from the row of A of its state in bin t-1, and "
+                    "store it in states[:, t].",
                 )
-            bad = np.argwhere(nxt != (prev + 1) % K)[0]
+            bad = np.argwhere(~right)[0]
             raise _Failed(
                 f"with this A the chain must go 0 -> 1 -> 2 -> 0, but trial {bad[0]} goes from state "
                 f"{prev[bad[0], bad[1]]} to {nxt[bad[0], bad[1]]} (bins {bad[1]} -> {bad[1] + 1}).",
                 "The state in bin t is drawn from the row A[states[n, t-1]] of the previous bin's state.",
             )
 
-        # 2. first-bin frequencies
+        # 2. first-bin frequencies (also the diagnosis when step 1 started wrong)
         ctx.step("first-bin frequencies match psi")
         n, T = 600, 10
         ctx.case = (f"psi = {_vec(_STAT_PSI, '.1f')}, A = {_mat(_STAT_A, '.1f')}, "
@@ -121,27 +155,41 @@ def check_sample_states(sample_states):
         if np.all(s == s[0]):
             raise _Failed(
                 "every trial has exactly the same state sequence.",
-                "Each trial is an independent Markov chain: draw separate random numbers for every "
-                "trial (e.g. rng.random(n_trials) in each bin), not one sequence copied to all trials.",
+                "Each trial is an independent Markov chain: draw one uniform number per trial in every "
+                "bin (an array of n_trials of them), not one number shared by all trials.",
             )
         f0 = np.bincount(s[:, 0], minlength=K) / n
+        above = np.zeros(K)  # counting the cumulative sums above u: state min(K - k, K - 1)
+        for k in range(K):
+            above[min(K - k, K - 1)] += _STAT_PSI[k]
         if not _within(f0, _STAT_PSI, n):
             one_step = _STAT_PSI @ _STAT_A
             if _within(f0, one_step, n):
-                hint = ("They match psi @ A, one transition too many: states[:, 0] is drawn from psi "
-                        "itself, and transitions start from bin 1.")
+                hint = ("They match psi @ A, one transition too many: bin 0 is drawn from psi itself, "
+                        "and the transitions start with bin 1.")
             elif _within(f0, np.full(K, 1 / K), n):
-                hint = "They look uniform: draw states[:, 0] with the probabilities psi (rng.choice(K, p=psi))."
+                hint = ("They look uniform: bin 0 must use the probabilities psi (the state is the "
+                        "number of entries of np.cumsum(psi) that are <= u).")
+            elif _within(f0, above, n) or _within(f0, _STAT_PSI[::-1], n):
+                hint = ("They look like psi backwards: you count the cumulative sums ABOVE u. The "
+                        "state is the number of cumulative sums that are <= u.")
             else:
-                hint = "Draw states[:, 0] from psi, e.g. rng.choice(K, size=n_trials, p=psi)."
+                hint = "Draw bin 0 from psi: the state is the number of entries of np.cumsum(psi) that are <= u."
             raise _Failed(
                 f"the first states are not distributed as psi: their frequencies are {_vec(f0)}, "
                 f"psi = {_vec(_STAT_PSI)} (with {n} trials they should agree within about "
                 f"{_f(6 * np.sqrt(0.25 / n), '.2f')}).",
                 hint,
             )
+        if not first_ok:
+            raise _Failed(
+                f"every trial must start in state 0 when psi = [1, 0, 0], yours start in "
+                f"{sorted(set(np.asarray(_states_first).tolist()))}.",
+                "Draw bin 0 from psi, before any transition: with the cumulative sums of psi, the "
+                "state is the number of entries that are <= a uniform number u.",
+            )
 
-        # 3. transition frequencies
+        # 3. transition frequencies, pooled over bins
         ctx.step("transition frequencies match A")
         counts = _transition_counts(s, K)
         out = counts.sum(axis=1, keepdims=True)
@@ -150,37 +198,69 @@ def check_sample_states(sample_states):
             if _within(freq, _STAT_A.T, out):
                 raise _Failed(
                     "A is used transposed: the observed transition frequencies match A.T, not A.",
-                    "A[i, j] = P(next = j | now = i): draw the next state from the row A[i] of the "
-                    "current state i (rng.choice(K, p=A[i])), not from the column A[:, i].",
+                    "A[i, j] = P(next = j | now = i): a trial in state i draws its next state from the "
+                    "row A[i] (cumulative sums along axis 1), not from the column A[:, i].",
                 )
             marg = np.bincount(s[:, 1:].ravel(), minlength=K) / s[:, 1:].size
             if _within(freq, np.tile(marg, (K, 1)), out, sigmas=4):
                 hint = ("The next state does not seem to depend on the current one: draw it from "
-                        "A[states[n, t-1]], the row of the previous bin's state.")
+                        "A[states[:, t-1]], the row of each trial's previous state.")
             elif np.all(np.diag(freq) > 0.95):
                 hint = "Your states hardly ever change: make sure each bin's draw is stored in states[:, t]."
             else:
-                hint = "The state in bin t must be drawn from the row A[states[n, t-1]]."
+                hint = ("The state in bin t must be drawn from the row A[states[:, t-1]]: its cumulative "
+                        "sums along each ROW (axis=1), compared with a fresh uniform number.")
             raise _Failed(
                 "the transition frequencies do not match A: observed "
                 f"P(next = j | now = i) = {_mat(freq, '.2f')}, A = {_mat(_STAT_A, '.1f')}.",
                 hint,
             )
 
-        # 4. reproducible with the rng, and the rng is used
+        # 4. every transition on its own, the first included
+        ctx.step("each transition on its own, the first included")
+        n, T = 4000, 5
+        ctx.case = (f"psi = {_vec(_FIRST_PSI, '.1f')}, A = {_mat(_FIRST_A, '.1f')} (a trial switches "
+                    f"state with probability 0.9 in every bin), n_trials = {n}, T = {T}")
+        ctx.shapes = f"psi (2,), A (2, 2), states (n_trials, T) = ({n}, {T})"
+        s = _states_array(ctx.call(_FIRST_PSI, _FIRST_A, n, T, np.random.default_rng(77)), n, T, 2)
+        for t in range(1, T):
+            freq, out = _per_transition(s, t, 2)
+            if _within(freq, _FIRST_A, out):
+                continue
+            later_ok = all(_within(f, _FIRST_A, o) for f, o in
+                           (_per_transition(s, u, 2) for u in range(t + 1, T)))
+            switched = float(np.mean(s[:, t] != s[:, t - 1]))
+            head = (f"the transition into bin {t} is wrong: a trial should switch state in 90 % of "
+                    f"trials there, yours switch in {100 * switched:.0f} %"
+                    + (", while the later transitions are right." if later_ok else "."))
+            f_t = np.bincount(s[:, t], minlength=2) / n
+            if t == 1 and later_ok and _within(f_t, _FIRST_PSI, n) and abs(switched - 0.5) < 0.05:
+                hint = ("Bin 1 is drawn from psi, independently of bin 0. Only bin 0 comes from psi; "
+                        "bin 1 is drawn from the row of A of each trial's state in bin 0.")
+            elif t == 1 and later_ok:
+                hint = ("Bin 1 reuses the uniform number that chose bin 0, so bin 1 depends on how bin 0 "
+                        "was drawn. Draw a fresh uniform for every bin BEFORE you use it (at the top of "
+                        "the loop body, not at its end).")
+            else:
+                hint = ("Draw a fresh uniform number per trial for every bin, and compare it with the "
+                        "cumulative sums of the row of A of each trial's previous state.")
+            raise _Failed(head, hint)
+
+        # 5. reproducible with the rng, and the rng is used
         ctx.step("uses rng (same seed, same states)")
         ctx.case = "n_trials = 50, T = 12, called twice with np.random.default_rng(7) and once with seed 8"
         _check_uses_rng(
             lambda seed: _states_array(ctx.call(_STAT_PSI, _STAT_A, 50, 12, np.random.default_rng(seed)),
                                        50, 12, K),
-            "states", "rng.random, rng.choice, ...")
+            "states", "rng.random")
         ctx.case = ""
 
     return _run("sample_states", sample_states, "sample_states(psi, A, n_trials, T, rng)",
                 ("psi", "A", "n_trials", "T", "rng"), "states", body,
                 "integer states of shape (n_trials, T), an exact cyclic chain, first-bin and "
-                "transition frequencies on 600 trials (within 6 standard errors), and "
-                "reproducibility with rng")
+                "transition frequencies on 600 trials, every transition on its own (the first "
+                "included) on 4000 trials, all within 6 standard errors, and reproducibility "
+                "with rng")
 
 
 _SPIKE_L = np.array([
@@ -222,15 +302,31 @@ def _counts_array(out, shape):
     return Y
 
 
+def _poisson_zero_z(Y, states, mu):
+    """Pooled z-score of the fraction of empty bins against Poisson's exp(-mean)."""
+    z = []
+    for k in range(mu.shape[1]):
+        Yk = Y[states == k]
+        for c in range(mu.shape[0]):
+            m = mu[c, k]
+            if m > 0 and len(Yk):
+                p0 = np.exp(-m)
+                z.append((np.mean(Yk[:, c] == 0) - p0) / np.sqrt(p0 * (1 - p0) / len(Yk)))
+    return float(np.sum(z) / np.sqrt(len(z))) if z else 0.0
+
+
 def check_sample_spikes(sample_spikes):
     """Check ``sample_spikes(states, L, dt, rng) -> Y (n_trials, T, C)``.
 
     Detects: wrong return type, dtype or shape (rates indexed with L[states]
-    giving K instead of C neurons, neuron axis first), negative counts, the
-    wrong rate used for a neuron/state (a zero-rate neuron spiking, mean
-    rate per state off), rates treated as counts per bin (forgot ``dt``) or
-    ``dt`` applied twice, counts that are not Poisson (wrong variance), the
-    same counts copied to every trial, and randomness not from ``rng``.
+    giving K instead of C neurons, neuron axis first), negative counts,
+    counts that are not random at all (e.g. rounded expected counts), the
+    same counts copied to every trial, the wrong rate used for a
+    neuron/state (a zero-rate neuron spiking, mean rate per state off),
+    rates treated as counts per bin (forgot ``dt``) or ``dt`` applied twice,
+    counts that are never above 1 (Bernoulli, not Poisson), counts whose
+    spread is not Poisson's (variance = mean; e.g. rounded Gaussians), and
+    randomness not from ``rng``.
 
     Returns
     -------
@@ -243,18 +339,36 @@ def check_sample_spikes(sample_spikes):
         dt = _SPIKE_DT
         n, T = 40, 150
         states = np.random.default_rng(11).integers(0, K, size=(n, T))
-        ctx.case = (f"L = {_mat(_SPIKE_L, '.0f')} Hz (C = {C} neurons, K = {K} states), dt = {dt} s, "
-                    f"{n} trials of {T} bins")
+        case_stats = (f"L = {_mat(_SPIKE_L, '.0f')} Hz (C = {C} neurons, K = {K} states), dt = {dt} s, "
+                      f"{n} trials of {T} bins")
+        ctx.case = case_stats
         ctx.shapes = f"states (n_trials, T) = ({n}, {T}), L (C, K) = ({C}, {K}), result (n_trials, T, C) = ({n}, {T}, {C})"
+        mu = _SPIKE_L * dt
 
         ctx.step("integer counts of shape (n_trials, T, C)")
         Y = _counts_array(ctx.call(states, _SPIKE_L, dt, np.random.default_rng(12)), (n, T, C))
+
+        ctx.step("counts are random, drawn from rng")
+        ctx.case = "called twice with np.random.default_rng(5) and once with seed 6"
+        small = states[:10, :30]
+        draws = [_counts_array(ctx.call(small, _SPIKE_L, dt, np.random.default_rng(seed)), (10, 30, C))
+                 for seed in (5, 5, 6)]
+        if np.array_equal(draws[0], draws[2]) and np.array_equal(draws[0], draws[1]):
+            groups = [draws[0][..., c][small == k] for c in range(C) for k in range(K)]
+            if all(g.size == 0 or np.all(g == g[0]) for g in groups):
+                raise _Failed(
+                    "your counts are not random: every bin with the same neuron and state gets the same "
+                    "count, whatever the seed.",
+                    "Spike counts are random draws. Rounding the expected count L * dt is not sampling: "
+                    "draw Poisson counts with that mean from rng.",
+                )
+        _rng_verdict(*draws, "counts", "rng.poisson")
+        ctx.case = case_stats
 
         ctx.step("trials get their own counts")
         n2, T2 = 20, 60
         seq = np.random.default_rng(13).integers(0, K, size=T2)
         same_states = np.tile(seq, (n2, 1))
-        case_stats = ctx.case
         ctx.case = f"all {n2} trials share one state sequence of {T2} bins; their counts must still differ"
         Y2 = _counts_array(ctx.call(same_states, _SPIKE_L, dt, np.random.default_rng(14)), (n2, T2, C))
         distinct = np.unique(Y2.reshape(n2, -1), axis=0).shape[0]
@@ -262,9 +376,8 @@ def check_sample_spikes(sample_spikes):
             raise _Failed(
                 "several trials got exactly the same spike counts.",
                 "Draw fresh Poisson counts for every trial and bin (one rng.poisson call on the whole "
-                "(n_trials, T, C) array of rates does it), not one draw copied to all trials.",
+                "(n_trials, T, C) array of means does it), not one draw copied to all trials.",
             )
-
         ctx.case = case_stats
 
         ctx.step("a neuron with rate 0 never spikes")
@@ -276,23 +389,37 @@ def check_sample_spikes(sample_spikes):
                 "check which index of L is the neuron and which the state.",
             )
 
-        ctx.step("mean rate per neuron and state matches L (Hz)")
+        ctx.step("counts above 1 occur (Poisson, not Bernoulli)")
+        p_two = 1.0 - np.exp(-mu) * (1.0 + mu)  # P(count >= 2)
         occ = np.array([(states == k).sum() for k in range(K)], dtype=float)
+        expected_two = float((p_two * occ).sum())
+        if Y.max() <= 1 and expected_two > 30:
+            raise _Failed(
+                f"counts above 1 never occur in your samples; Poisson counts with these rates would give "
+                f"about {expected_two:.0f} bins with 2 or more spikes.",
+                "A bin can hold several spikes: draw Poisson counts (mean L * dt), not 0/1 (Bernoulli) draws.",
+            )
+
+        ctx.step("mean rate per neuron and state matches L (Hz)")
         mean = np.stack([Y[states == k].mean(axis=0) for k in range(K)], axis=1)  # (C, K)
-        mu = _SPIKE_L * dt
         se = np.sqrt(mu / occ)
         pos = mu > 0
+        zero_z = _poisson_zero_z(Y, states, mu)
         if not np.all(np.abs(mean - mu)[pos] <= 6 * se[pos]):
             ratio = float(np.median(mean[pos] / mu[pos]))
             if ratio > 5:
                 hint = ("Your counts are about {}x too large. L is in Hz (spikes per second): the "
-                        "expected count in one bin is L * dt, so draw rng.poisson(rate * dt)."
-                        ).format(_f(ratio, ".3g"))
+                        "expected count in one bin is L * dt.").format(_f(ratio, ".3g"))
                 head = "far too many spikes: the rates look like counts per bin instead of Hz (forgot dt?)."
             elif ratio < 0.2:
                 hint = ("Your counts are about {}x too small: the expected count in one bin is "
                         "L * dt (multiply by dt once).").format(_f(1 / max(ratio, 1e-300), ".3g"))
                 head = "far too few spikes: dt applied twice, or divided instead of multiplied?"
+            elif abs(zero_z) > 6:
+                head = ("the counts are not Poisson: their mean is off and so is the fraction of empty "
+                        "bins (Poisson gives exp(-L * dt)).")
+                hint = ("Draw Poisson counts with mean L * dt (rng.poisson), not rounded or clipped draws "
+                        "of another distribution.")
             else:
                 c, k = np.argwhere(np.abs(mean - mu) > 6 * se)[0]
                 head = (f"neuron {c} in state {k} fires at {_f(mean[c, k] / dt, '.3g')} Hz on average "
@@ -303,33 +430,27 @@ def check_sample_spikes(sample_spikes):
 
         ctx.step("counts are Poisson (variance = mean)")
         z = []
+        ratios = []
         for k in range(K):
             Yk = Y[states == k].astype(float)
             for c in range(C):
                 m = mu[c, k]
                 if m > 0:
                     v = Yk[:, c].var(ddof=1)
+                    ratios.append(v / m)
                     z.append((v - m) / np.sqrt((m + 2 * m * m) / occ[k]))
         zpool = float(np.sum(z) / np.sqrt(len(z)))
-        if abs(zpool) > 6:
+        if abs(zpool) > 6 or abs(zero_z) > 6:
             raise _Failed(
-                "the counts have the right mean but not the spread of Poisson counts "
-                f"({'too little' if zpool < 0 else 'too much'} variability).",
-                "Poisson counts have variance equal to their mean: draw them with "
-                "rng.poisson(L[c, state] * dt), not by rounding or with another distribution.",
+                "the counts have the right mean but not the spread of Poisson counts: their variance "
+                f"should equal their mean, yours is about {_f(np.median(ratios), '.2f')} times the mean.",
+                "Draw Poisson counts, rng.poisson(mean) with mean L * dt: not rounded Gaussians or any "
+                "other distribution with the same mean.",
             )
-
-        ctx.step("uses rng (same seed, same counts)")
-        ctx.case = "called twice with np.random.default_rng(5) and once with seed 6"
-        small = states[:10, :30]
-        _check_uses_rng(
-            lambda seed: _counts_array(ctx.call(small, _SPIKE_L, dt, np.random.default_rng(seed)),
-                                       (10, 30, C)),
-            "counts", "rng.poisson")
         ctx.case = ""
 
     return _run("sample_spikes", sample_spikes, "sample_spikes(states, L, dt, rng)",
                 ("states", "L", "dt", "rng"), "Y", body,
-                "integer counts of shape (n_trials, T, C), a silent neuron stays silent, mean rates "
-                "in Hz per neuron and state, Poisson variability, independent trials, and "
-                "reproducibility with rng")
+                "integer counts of shape (n_trials, T, C), randomness from rng, independent trials, "
+                "a silent neuron stays silent, counts above 1, mean rates in Hz per neuron and "
+                "state, and Poisson variability (variance = mean)")
