@@ -535,10 +535,36 @@ def emission_likelihood(Y, L, dt):
         Probabilities (unitless). They can underflow to 0 for large counts;
         the fast path (:func:`e_step`) rescales them per bin instead.
     """
+    return np.exp(log_emission_likelihood(Y, L, dt))
+
+
+def log_emission_likelihood(Y, L, dt):
+    """Log of the Poisson probability of every bin's counts under every state.
+
+    .. math:: \\log o_{n,t}(k) = \\sum_c \\big[y_{n,t,c} \\log(\\lambda_{ck} dt)
+              - \\lambda_{ck} dt - \\log y_{n,t,c}!\\big]
+
+    Unlike :func:`emission_likelihood` this never underflows: with hundreds
+    of neurons or wide bins, ``o_t(k)`` itself can be smaller than the
+    smallest float64, while its log is an ordinary number.
+
+    Parameters
+    ----------
+    Y : array_like of int, shape (n_trials, T, C)
+    L : array_like, shape (C, K)
+        Firing rates in Hz.
+    dt : float
+        Bin width in seconds.
+
+    Returns
+    -------
+    log_obs : ndarray, shape (n_trials, T, K)
+        In nats; ``-inf`` where a neuron spikes in a state whose rate for it is 0.
+    """
     Y = check_counts(Y)
     L = check_L(L, C=Y.shape[2])
     dt = check_dt(dt)
-    return np.exp(log_emission(Y, L, dt) - log_factorial(Y).sum(axis=-1)[..., None])
+    return log_emission(Y, L, dt) - log_factorial(Y).sum(axis=-1)[..., None]
 
 
 def _check_obs(obs, name="obs"):

@@ -897,13 +897,10 @@ def plot_underflow(T_values, naive_values, log_values, axes=None, figsize=None):
                  clip_on=False, label="exactly 0 (underflow)")
     # below the smallest normal number, subnormal numbers trade precision for
     # range, down to the smallest subnormal; below that, a product is exactly 0
-    ax1.axhspan(smallest, tiny, color=_GREY, alpha=0.15, lw=0)
+    ax1.axhspan(smallest, tiny, color=_GREY, alpha=0.2, lw=0, label="subnormal numbers")
     ax1.axhline(tiny, color=_GREY, ls=":", lw=1.3)
     ax1.text(0.03, tiny, "smallest normal float64\n" + r"$\approx 2.2 \times 10^{-308}$",
              transform=ax1.get_yaxis_transform(), ha="left", va="bottom", fontsize="small",
-             color="0.3")
-    ax1.text(0.97, np.sqrt(smallest * tiny), "subnormal: down to\n" + r"$\approx 4.9 \times 10^{-324}$",
-             transform=ax1.get_yaxis_transform(), ha="right", va="center", fontsize="small",
              color="0.3")
     lo = smallest if (~pos).any() else min(tiny, nv[pos].min()) / 1e3
     hi = max(1.0, nv[pos].max() if pos.any() else 1.0) * 1e3

@@ -107,30 +107,133 @@ def forward_index_error(obs, psi, A):
     return alpha, alpha.sum(axis=2)
 
 
-@pytest.mark.parametrize("fn", [helpers.forward, forward_loops, _fwd])
+def forward_einsum(obs, psi, A):
+    """Correct: the prediction written with einsum, normalisation with keepdims."""
+    n, T, K = obs.shape
+    alpha = np.empty((n, T, K))
+    c = np.empty((n, T))
+    a = psi[None, :] * obs[:, 0]
+    for t in range(T):
+        if t:
+            a = np.einsum("ni,ij->nj", alpha[:, t - 1], A) * obs[:, t]
+        c[:, t] = a.sum(axis=1)
+        alpha[:, t] = a / a.sum(axis=1, keepdims=True)
+    return alpha, c
+
+
+def forward_float32(obs, psi, A):
+    """Correct up to float32 rounding of the normalisers."""
+    alpha, c = helpers.forward(obs, psi, A)
+    return alpha.astype(np.float32).astype(float), c.astype(np.float32).astype(float)
+
+
+def forward_no_A(obs, psi, A):
+    n, T, K = obs.shape
+    alpha, c = np.empty((n, T, K)), np.empty((n, T))
+    a = psi * obs[:, 0]
+    for t in range(T):
+        if t:
+            a = alpha[:, t - 1] * obs[:, t]  # forgot the transition
+        c[:, t] = a.sum(axis=1)
+        alpha[:, t] = a / c[:, t, None]
+    return alpha, c
+
+
+def forward_memoryless(obs, psi, A):
+    n, T, K = obs.shape
+    a = obs.copy()
+    a[:, 0] *= psi
+    c = a.sum(axis=2)
+    return a / c[..., None], c
+
+
+def forward_over_trials(obs, psi, A):
+    n, T, K = obs.shape
+    alpha, c = np.empty((n, T, K)), np.empty((n, T))
+    a = psi * obs[:, 0]
+    for t in range(T):
+        if t:
+            a = (alpha[:, t - 1] @ A) * obs[:, t]
+        c[:, t] = a.sum(axis=1)
+        alpha[:, t] = a / a.sum(axis=0, keepdims=True)  # over trials, not states
+    return alpha, c
+
+
+def forward_reciprocal_c(obs, psi, A):
+    alpha, c = helpers.forward(obs, psi, A)
+    return alpha, 1.0 / c
+
+
+def forward_running_product(obs, psi, A):
+    alpha, c = helpers.forward(obs, psi, A)
+    return alpha, np.cumprod(c, axis=1)
+
+
+def forward_c_after_normalising(obs, psi, A):
+    alpha, _ = helpers.forward(obs, psi, A)
+    return alpha, alpha.sum(axis=2)  # the sum of what was already divided
+
+
+def forward_no_obs0(obs, psi, A):
+    alpha, c = _fwd(obs, psi, A)
+    a0 = np.broadcast_to(psi, obs[:, 0].shape)
+    alpha[:, 0] = a0 / a0.sum(axis=1, keepdims=True)
+    for t in range(1, obs.shape[1]):
+        a = (alpha[:, t - 1] @ A) * obs[:, t]
+        alpha[:, t] = a / a.sum(axis=1, keepdims=True)
+    return alpha, c
+
+
+def forward_scaffold_untouched(obs, psi, A):
+    n_trials, T, K = obs.shape
+    alpha = np.empty((n_trials, T, K))
+    c = np.empty((n_trials, T))
+    a = ...
+    c[:, 0] = ...
+    alpha[:, 0] = ...
+    for t in range(1, T):
+        a = ...
+        c[:, t] = ...
+        alpha[:, t] = ...
+    return alpha, c
+
+
+@pytest.mark.parametrize("fn", [helpers.forward, forward_loops, _fwd, forward_einsum, forward_float32])
 def test_forward_correct_passes(fn, capsys):
     out = assert_passes(checks.check_forward, fn, capsys)
     assert "passed all 5 checks" in out
 
 
-@pytest.mark.parametrize(
-    "fn, keywords",
-    [
-        (forward_unnormalised, ("not normalised", "sum to 1")),
-        (forward_transposed, ("transpos",)),
-        (forward_no_psi, ("psi is missing",)),
-        (forward_lag, ("off by one",)),
-        (forward_emit_first, ("swapped",)),
-        (forward_log_c, ("logarithm",)),
-        (forward_no_c0, ("c[:, 0]",)),
-        (forward_alpha_only, ("return alpha, c",)),
-        (forward_none, ("none",)),
-        (forward_in_place, ("in place",)),
-        (forward_index_error, ("line",)),
-    ],
-)
-def test_forward_mistakes_caught(fn, keywords, capsys):
-    assert_caught(checks.check_forward, fn, capsys, *keywords)
+FORWARD_MISTAKES = [
+    (forward_unnormalised, ("alpha is not normalised", "unscaled forward messages")),
+    (forward_transposed, ("a is used transposed",)),
+    (forward_no_psi, ("psi is missing from the first bin",)),
+    (forward_no_obs0, ("the first bin ignores the observations",)),
+    (forward_lag, ("bin t uses the observations of bin t-1",)),
+    (forward_emit_first, ("order of transition and emission is swapped",)),
+    (forward_no_A, ("a is missing: the prediction step",)),
+    (forward_memoryless, ("alpha ignores the past",)),
+    (forward_over_trials, ("normalised over the trials (axis 0)",)),
+    (forward_log_c, ("c holds logarithms",)),
+    (forward_reciprocal_c, ("reciprocals of the normalisers",)),
+    (forward_running_product, ("running product",)),
+    (forward_c_after_normalising, ("c is all ones",)),
+    (forward_no_c0, ("c[:, 0] is wrong",)),
+    (forward_alpha_only, ("return alpha, c",)),
+    (forward_none, ("returned none",)),
+    (forward_in_place, ("modified its input `obs` in place",)),
+    (forward_index_error, ("indexerror", "alpha[:, t] = obs[:, t]")),
+    (forward_scaffold_untouched, ("not done yet: fill in the `...`",)),
+]
+
+
+@pytest.mark.parametrize("fn, phrases", FORWARD_MISTAKES, ids=[f.__name__ for f, _ in FORWARD_MISTAKES])
+def test_forward_mistakes_get_their_own_message(fn, phrases, capsys):
+    assert_message(checks.check_forward, fn, capsys, *phrases)
+
+
+def test_forward_catalogue_is_large():
+    assert len(FORWARD_MISTAKES) >= 15
 
 
 def test_forward_index_error_reports_the_students_line(capsys):
@@ -174,38 +277,99 @@ def _bwd(obs, A, c, *, use_A=False, scale="next", obs_bin="next", normalise=Fals
     return beta
 
 
-@pytest.mark.parametrize("fn", [helpers.backward, backward_loops, _bwd])
+def backward_from_ones_two_passes(obs, A, c):
+    """Correct: unscaled in logs, then rescaled (another route to the same numbers)."""
+    n, T, K = obs.shape
+    log_b = np.zeros((n, T, K))
+    for t in range(T - 2, -1, -1):
+        m = log_b[:, t + 1].max(axis=1, keepdims=True)
+        log_b[:, t] = np.log((obs[:, t + 1] * np.exp(log_b[:, t + 1] - m)) @ A.T) + m
+    log_c_after = np.concatenate([np.cumsum(np.log(c[:, :0:-1]), axis=1)[:, ::-1], np.zeros((n, 1))], axis=1)
+    return np.exp(log_b - log_c_after[..., None])
+
+
+def backward_list_then_stack(obs, A, c):
+    """Correct: a list built backwards, reversed before stacking."""
+    n, T, K = obs.shape
+    b = np.ones((n, K))
+    out = [b]
+    for t in range(T - 2, -1, -1):
+        b = (obs[:, t + 1] * b) @ A.T / c[:, t + 1, None]
+        out.append(b)
+    return np.stack(out[::-1], axis=1)
+
+
+def backward_skips_bin0(obs, A, c):
+    n, T, K = obs.shape
+    beta = np.empty((n, T, K))
+    beta[:] = np.nan
+    beta[:, T - 1] = 1.0
+    for t in range(T - 2, 0, -1):  # stops at 1
+        beta[:, t] = ((obs[:, t + 1] * beta[:, t + 1]) @ A.T) / c[:, t + 1, None]
+    return beta
+
+
+def backward_reversed(obs, A, c):
+    return backward_list_then_stack(obs, A, c)[:, ::-1]
+
+
+def backward_no_obs(obs, A, c):
+    n, T, K = obs.shape
+    beta = np.ones((n, T, K))
+    for t in range(T - 2, -1, -1):
+        beta[:, t] = (beta[:, t + 1] @ A.T) / c[:, t + 1, None]
+    return beta
+
+
+def backward_scaffold_untouched(obs, A, c):
+    n_trials, T, K = obs.shape
+    beta = np.empty((n_trials, T, K))
+    beta[:, T - 1] = ...
+    for t in ...:
+        beta[:, t] = ...
+    return beta
+
+
+def backward_in_place(obs, A, c):
+    obs /= c[..., None]  # scale the caller's obs in place
+    n, T, K = obs.shape
+    beta = np.ones((n, T, K))
+    for t in range(T - 2, -1, -1):
+        beta[:, t] = (obs[:, t + 1] * beta[:, t + 1]) @ A.T
+    return beta
+
+
+@pytest.mark.parametrize("fn", [helpers.backward, backward_loops, _bwd, backward_from_ones_two_passes,
+                                backward_list_then_stack])
 def test_backward_correct_passes(fn, capsys):
     out = assert_passes(checks.check_backward, fn, capsys)
     assert "passed all 5 checks" in out
 
 
-@pytest.mark.parametrize(
-    "fn, keywords",
-    [
-        (lambda obs, A, c: _bwd(obs, A, c, use_A=True), ("wrong way round",)),
-        (lambda obs, A, c: _bwd(obs, A, c, scale="none"), ("not divided by c[t+1]",)),
-        (lambda obs, A, c: _bwd(obs, A, c, scale="same"), ("c[t] instead of c[t+1]",)),
-        (lambda obs, A, c: _bwd(obs, A, c, obs_bin="same"), ("off by one",)),
-        (lambda obs, A, c: _bwd(obs, A, c, normalise=True), ("normalised",)),
-        (lambda obs, A, c: _bwd(obs, A, c, last=0.0), ("all ones",)),
-        (lambda obs, A, c: (_bwd(obs, A, c), c), ("one array",)),
-        (lambda obs, A, c: None, ("none",)),
-        (lambda obs, A, c: _bwd(obs, A, c)[..., :2], ("shape",)),
-        (not_done, ("not done yet",)),
-    ],
-)
-def test_backward_mistakes_caught(fn, keywords, capsys):
-    assert_caught(checks.check_backward, fn, capsys, *keywords)
+BACKWARD_MISTAKES = [
+    (lambda obs, A, c: _bwd(obs, A, c, use_A=True), ("a is used the wrong way round",)),
+    (lambda obs, A, c: _bwd(obs, A, c, scale="none"), ("not divided by c[t+1]",)),
+    (lambda obs, A, c: _bwd(obs, A, c, scale="same"), ("c[t] instead of c[t+1]",)),
+    (lambda obs, A, c: _bwd(obs, A, c, obs_bin="same"), ("beta[:, t] uses the observations of bin t",)),
+    (backward_no_obs, ("observations are missing from the backward step",)),
+    (lambda obs, A, c: _bwd(obs, A, c, normalise=True), ("beta rows are normalised to sum to 1",)),
+    (lambda obs, A, c: _bwd(obs, A, c, last=0.0), ("beta[:, -1] should be all ones",)),
+    (backward_skips_bin0, ("never fills bin 0", "range(t - 2, -1, -1)")),
+    (backward_reversed, ("reverse time order",)),
+    (lambda obs, A, c: (_bwd(obs, A, c), c), ("should return one array (beta), it returned 2",)),
+    (lambda obs, A, c: None, ("returned none",)),
+    (lambda obs, A, c: _bwd(obs, A, c)[..., :2], ("beta has shape",)),
+    (lambda obs, A, c: _bwd(obs, A, c).transpose(1, 0, 2), ("axes are in the wrong order",)),
+    (backward_in_place, ("modified its input `obs` in place",)),
+    (not_done, ("not done yet",)),
+    (backward_scaffold_untouched, ("not done yet: fill in the `...`",)),
+]
 
 
-def test_backward_in_place_caught(capsys):
-    def backward_in_place(obs, A, c):
-        obs /= c[..., None]  # scale the caller's obs in place
-        n, T, K = obs.shape
-        beta = np.ones((n, T, K))
-        for t in range(T - 2, -1, -1):
-            beta[:, t] = (obs[:, t + 1] * beta[:, t + 1]) @ A.T
-        return beta
+@pytest.mark.parametrize("fn, phrases", BACKWARD_MISTAKES, ids=[str(i) for i in range(len(BACKWARD_MISTAKES))])
+def test_backward_mistakes_get_their_own_message(fn, phrases, capsys):
+    assert_message(checks.check_backward, fn, capsys, *phrases)
 
-    assert_caught(checks.check_backward, backward_in_place, capsys, "in place")
+
+def test_backward_catalogue_is_large():
+    assert len(BACKWARD_MISTAKES) >= 15

@@ -43,6 +43,8 @@ MIN_TOKENS = 5  # answer lines shorter than this (``return psi, A, L``) are not 
 MIN_COLLAPSED = 10 # below this, a collapsed shape (``N[] = 1.0``) is too generic to compare
 THRESHOLD = 0.85  # shape similarity from which a visible line counts as the answer
 
+# a scaffold line whose right-hand side is a blank (``alpha[:, t] = ...``) shows a name, not a computation
+BLANK_ONLY = re.compile(r"^(?:[^=]*[^=!<>]=)?\s*\.\.\.\s*:?\s*$")
 DETAILS = re.compile(r"<details\b.*?</details>", re.S | re.I)
 FENCE = re.compile(r"^(```|~~~).*?\n(.*?)^\1", re.S | re.M)
 INLINE = re.compile(r"(`+)(.+?)\1", re.S)
@@ -259,7 +261,7 @@ def audit(source_path, notebook=None):
         stop = _check_cell_after(nb, ex.cell)
         for j in range(0, stop):
             for line, prose in visible_lines(nb.cells[j]):
-                if len(shape(line)) < MIN_TOKENS:
+                if len(shape(line)) < MIN_TOKENS or BLANK_ONLY.match(line):
                     continue
                 for answer in ex.answers:
                     score = similarity(line, answer, prose)

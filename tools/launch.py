@@ -26,7 +26,9 @@ TITLES = {
     "02_forward_backward": "Forward-backward: the E-step",
     "03_m_step": "The M-step",
     "04_em": "The EM loop",
-    "05_diagnostics": "Why EM climbs: diagnostics",
+    "05_why_em_climbs": "Why EM climbs",
+    "06_checking_the_model": "Checking the model",
+    "07_real_data": "Bonus: real spike trains",
 }
 
 

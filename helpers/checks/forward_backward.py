@@ -84,10 +84,14 @@ def _brute_force(obs, psi, A):
 
 
 def _forward_variant(obs, psi, A, transpose=False, psi0=True, obs0=True, lag=False,
-                     emit_first=False, normalise=True):
+                     emit_first=False, normalise=True, no_A=False, no_past=False):
     """The forward pass with one of the usual mistakes switched on."""
     n, T, K = obs.shape
     M = A.T if transpose else A
+    if no_A:
+        M = np.eye(K)
+    if no_past:
+        M = np.ones((K, K))
     alpha = np.zeros((n, T, K))
     c = np.zeros((n, T))
     a = (psi if psi0 else np.ones(K)) * (obs[:, 0] if obs0 else 1.0)
@@ -115,6 +119,11 @@ def _forward_alpha_hints(alpha, obs, psi, A):
          "alpha[:, 0] is proportional to psi * obs[:, 0] (the data of bin 0 count too)."),
         (dict(lag=True), "off by one: bin t uses the observations of bin t-1.",
          "alpha[:, t] is proportional to (alpha[:, t-1] @ A) * obs[:, t]."),
+        (dict(no_A=True), "A is missing: the prediction step is left out.",
+         "Before weighing by bin t's evidence, move the previous alpha one step through the chain: "
+         "the sum over the previous state i of alpha[i] * A[i, j]."),
+        (dict(no_past=True), "alpha ignores the past: every bin uses only its own observations.",
+         "alpha[:, t] depends on alpha[:, t-1] through A: predict first, then weigh by obs[:, t]."),
         (dict(emit_first=True), "the order of transition and emission is swapped.",
          "First predict with A, then multiply by the new bin's observations: "
          "(alpha[:, t-1] @ A) * obs[:, t], not (alpha[:, t-1] * obs[:, t]) @ A."),
@@ -162,6 +171,12 @@ def check_forward(forward):
         _expect_finite(alpha, "alpha", "Check for a division by zero when you normalise.")
         sums = alpha.sum(axis=2)
         if not np.allclose(sums, 1.0, atol=1e-8):
+            if np.allclose(alpha.sum(axis=0), 1.0, atol=1e-8):
+                raise _Failed(
+                    "alpha is normalised over the trials (axis 0), not over the states.",
+                    "In every bin of every trial, alpha[n, t] is a distribution over the K states: divide "
+                    "by the sum over the last axis (keepdims=True, or c[:, t, None]).",
+                )
             unnorm, _ = _forward_variant(obs, _FB_PSI, _FB_A, normalise=False)
             bad = np.argwhere(~np.isclose(sums, 1.0, atol=1e-8))[0]
             head = (f"alpha is not normalised: alpha[{bad[0]}, {bad[1]}] sums to "
@@ -274,6 +289,19 @@ def check_backward(backward):
                           "End it with `return beta`.")
         beta = _float_array(res, "beta")
         _expect_shape(beta, (n, T, K), "beta", ("n_trials", "T", "K"))
+        with np.errstate(all="ignore"):
+            if _close(beta[:, 1:], beta_ref[:, 1:]) and not _close(beta[:, 0], beta_ref[:, 0]):
+                raise _Failed(
+                    "your backward loop never fills bin 0: every other bin is right, beta[:, 0] is not.",
+                    "The loop must run from t = T-2 down to t = 0 included: range(T - 2, -1, -1) "
+                    "(range stops BEFORE its second argument).",
+                )
+            if T > 2 and _close(beta[:, ::-1], beta_ref):
+                raise _Failed(
+                    "beta is in reverse time order: beta[:, 0] holds the last bin.",
+                    "Store each step at its own bin, beta[:, t] = ..., or reverse the list you built "
+                    "while going backwards.",
+                )
         _expect_finite(beta, "beta")
 
         ctx.step("beta is 1 in the last bin")
