@@ -7,6 +7,7 @@ Usage::
     python tools/build.py --no-execute          # fast: solutions written without outputs
     python tools/build.py --check               # exit 1 if a committed notebook is out of date
     python tools/build.py --root DIR            # work on the tree at DIR (default: this repository)
+    python tools/build.py --slides [NAMES]      # offline reveal.js decks of the solutions, in slides/
 
 Typical loop: edit ``tutorials/NN_name.py``; ``python tools/build.py NN_name
 --no-execute`` to look at the exercise notebook quickly; ``python
@@ -795,8 +796,19 @@ def main(argv=None):
     parser.add_argument("--no-execute", action="store_true", help="do not execute the solution notebooks")
     parser.add_argument("--check", action="store_true", help="fail if committed notebooks differ from their sources")
     parser.add_argument("--root", default=str(REPO_ROOT), help="root of the tree (default: this repository)")
+    parser.add_argument("--slides", action="store_true",
+                        help="write an offline reveal.js deck of every (named) solution to slides/ (tools/slides.py)")
     args = parser.parse_args(argv)
     root = Path(args.root).resolve()
+    if args.slides:
+        import slides  # tools/slides.py: only the decks need it
+
+        try:
+            slides.build_decks(root, args.names or None)
+        except (slides.SlidesError, slides.slide_assets.AssetError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        return 0
     try:
         sources = select_sources(root, args.names)
         if not sources:
