@@ -265,3 +265,4 @@ def make_counts():
 def rng():
     """A freshly seeded generator for every test."""
     return np.random.default_rng(20240601)
+

@@ -69,7 +69,8 @@ Output format (deterministic: building twice gives identical bytes)
   ``.py`` -> ``.ipynb``, and the ``.ipynb`` files are never edited by hand;
 * no execution timestamps; jupytext's layout keys (``lines_to_next_cell``...)
   are dropped; widget model ids in solutions are renumbered in order of
-  appearance;
+  appearance; consecutive stream outputs are merged (how a cell's prints are
+  split into outputs depends on timing);
 * files are written as ``nbformat.writes`` does (sorted keys, indent 1) plus a
   final newline, after ``nbformat.validate``; unchanged files are not touched.
 
@@ -615,7 +616,22 @@ def finish_solution(nb):
     for cell in nb.cells:
         for key in RUNTIME_CELL_KEYS:
             cell.metadata.pop(key, None)
+        if cell.cell_type == "code":
+            cell.outputs = _coalesce_streams(cell.outputs)
     return _renumber_widgets(nb)
+
+
+def _coalesce_streams(outputs):
+    """Merge consecutive stdout (or stderr) outputs: how a print splits depends on timing."""
+    merged = []
+    for out in outputs:
+        prev = merged[-1] if merged else None
+        if (out.get("output_type") == "stream" and prev is not None
+                and prev.get("output_type") == "stream" and prev.get("name") == out.get("name")):
+            prev["text"] = prev["text"] + out["text"]
+        else:
+            merged.append(out)
+    return merged
 
 
 def to_bytes(nb):
