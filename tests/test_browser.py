@@ -11,6 +11,7 @@ chromium``; Playwright cannot download its own browser here) and the
 message saying so: it never passes silently.
 """
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -33,6 +34,7 @@ CHROMIUM_FLAGS = [
 ]
 # notebook -> how many explorers it shows (the test drives the first one)
 NOTEBOOK = "01_simulate.ipynb"
+EXERCISE_NOTEBOOK = "02_forward_backward.ipynb"
 
 
 def _free_port():
@@ -41,15 +43,14 @@ def _free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def lab(tmp_path):
-    """A JupyterLab server on a scratch copy of the solutions; always shut down."""
-    src = ROOT / "solutions" / NOTEBOOK
+@contextlib.contextmanager
+def _lab(tmp_path, src):
+    """A JupyterLab server on a scratch copy of one notebook; always shut down."""
     if not src.exists():
         pytest.fail(f"{src} is missing: build the notebooks first (python tools/build.py)")
     work = tmp_path / "lab"
     work.mkdir()
-    shutil.copy(src, work / NOTEBOOK)
+    shutil.copy(src, work / src.name)
     port, token = _free_port(), secrets.token_hex(16)
     cmd = [
         sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
@@ -85,6 +86,20 @@ def lab(tmp_path):
             except ProcessLookupError:
                 pass
         log.close()
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """JupyterLab on a copy of the 01 solution (it has an explorer)."""
+    with _lab(tmp_path, ROOT / "solutions" / NOTEBOOK) as server:
+        yield server
+
+
+@pytest.fixture
+def lab_exercise(tmp_path):
+    """JupyterLab on a copy of the 02 exercise notebook (collapsed hints, Think! discussions)."""
+    with _lab(tmp_path, ROOT / "notebooks" / EXERCISE_NOTEBOOK) as server:
+        yield server
 
 
 def _launch_browser(p):
@@ -152,6 +167,48 @@ def test_explorer_slider_changes_figure_in_jupyterlab(lab):
             assert errors.count() == 0 or "Error" not in errors.first.inner_text()
         except BaseException:
             page.screenshot(path=str(ARTIFACTS / "browser-failure.png"))
+            raise
+        finally:
+            browser.close()
+
+
+def test_collapsed_hints_render_in_jupyterlab(lab_exercise):
+    """A hint is closed until its summary is clicked; then its markdown and maths are rendered."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the 'playwright' package is missing: pip install -r requirements-dev.txt")
+    base, token, _ = lab_exercise
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = _launch_browser(p)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(90_000)
+            page.goto(f"{base}/lab/tree/{EXERCISE_NOTEBOOK}?token={token}")
+            page.wait_for_selector(".jp-Notebook .jp-Cell", state="attached")
+            hint = page.locator(".jp-RenderedMarkdown details", has=page.locator("summary", has_text="Hint 2")).first
+            hint.scroll_into_view_if_needed()
+            hint.wait_for(state="visible")
+            summary = hint.locator("summary")
+            body_text = hint.inner_text()
+            assert hint.get_attribute("open") is None, "the hint is open before it is asked for"
+            assert summary.inner_text().startswith("Hint 2"), summary.inner_text()
+            assert "alpha[:, t - 1]" not in page.locator(".jp-RenderedMarkdown").first.inner_text()
+            page.screenshot(path=str(ARTIFACTS / "browser-hint-closed.png"))
+            summary.click()
+            page.wait_for_function("(el) => el.open", arg=hint.element_handle())
+            # the markdown inside was rendered: inline code became <code>, no raw backticks
+            assert hint.locator("code").count() >= 1, hint.inner_html()[:500]
+            opened = hint.inner_text()
+            assert "`" not in opened and len(opened) > len(body_text), opened[:300]
+            hint.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "browser-hint-open.png"))
+            think = page.locator(".jp-RenderedMarkdown details", has=page.locator("summary", has_text="Discussion")).first
+            think.scroll_into_view_if_needed()
+            assert think.get_attribute("open") is None
+        except BaseException:
+            page.screenshot(path=str(ARTIFACTS / "browser-hint-failure.png"))
             raise
         finally:
             browser.close()
