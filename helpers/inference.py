@@ -596,10 +596,11 @@ def forward(obs, psi, A):
     Returns
     -------
     alpha : ndarray, shape (n_trials, T, K)
-        ``p(x[t] = k | y[1..t])``: every row sums to 1.
+        ``alpha[n, t, k] = p(x[t] = k | y[0], ..., y[t])`` (0-based bins, as
+        the arrays are indexed): every ``alpha[n, t]`` sums to 1.
     c : ndarray, shape (n_trials, T)
-        ``p(y[t] | y[1..t-1])`` (times the scale of ``obs``);
-        ``log p(Y) = sum_t log c[t]``.
+        ``c[n, 0] = p(y[0])`` and ``c[n, t] = p(y[t] | y[0], ..., y[t-1])``
+        (times the scale of ``obs``); ``log p(Y) = sum_t log c[:, t]``.
     """
     obs = _check_obs(obs)
     psi = check_psi(psi)
