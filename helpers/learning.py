@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import numbers
 from dataclasses import dataclass, field
 
@@ -323,12 +324,17 @@ def fit_em(Y, K, dt, n_iter=200, tol=1e-7, n_restarts=1, seed=None, init=None):
     )
 
 
+_ENUMERATE_UP_TO = 7
+
+
 def align_states(L_true, L_est):
     """Permutation of estimated states that best matches the true ones.
 
     EM finds the states in an arbitrary order. This solves the assignment
-    problem (Hungarian algorithm) on the squared distance between rate
-    vectors, ``cost[i, j] = sum_c (L_true[c, i] - L_est[c, j])**2``.
+    problem on the squared distance between rate vectors, ``cost[i, j] =
+    sum_c (L_true[c, i] - L_est[c, j])**2``, exactly: by trying all ``K!``
+    orders for ``K <= 7``, with the Hungarian algorithm
+    (``scipy.optimize.linear_sum_assignment``) beyond.
 
     Parameters
     ----------
@@ -346,7 +352,12 @@ def align_states(L_true, L_est):
     L_true = check_L(L_true, name="L_true")
     L_est = check_L(L_est, *L_true.shape, name="L_est")
     cost = ((L_true[:, :, None] - L_est[:, None, :]) ** 2).sum(axis=0)
-    from scipy.optimize import linear_sum_assignment  # here: scipy.optimize takes 0.3 s to import
+    K = cost.shape[0]
+    if K <= _ENUMERATE_UP_TO:
+        # every order: at most 7! = 5040, faster than importing scipy.optimize (0.3 s)
+        orders = np.array(list(itertools.permutations(range(K))), dtype=np.intp).reshape(-1, K)
+        return orders[np.argmin(cost[np.arange(K), orders].sum(axis=1))]
+    from scipy.optimize import linear_sum_assignment
 
     rows, cols = linear_sum_assignment(cost)
     return cols[np.argsort(rows)]

@@ -55,13 +55,22 @@ __all__ = [
     "plot_posteriors",
     "plot_lls",
     "plot_ll_ecll",
+    "plot_coordinate_ascent",
     "plot_learned_vs_true",
+    "plot_relative_gains",
+    "plot_em_progress",
+    "plot_symmetry_break",
     "plot_recovery",
     "plot_heldout",
+    "plot_heldout_cv",
+    "plot_calibration",
     "plot_confusion",
     "plot_underflow",
     "plot_params",
     "plot_dwell_times",
+    "plot_recording",
+    "plot_block_cv",
+    "plot_posterior_predictive",
 ]
 
 #: Name of the tutorial style sheet, for ``plt.style.use`` (matplotlib >= 3.7).
@@ -1127,6 +1136,160 @@ def plot_learned_vs_true(L_true, L_est, A_true, A_est, dt, axes=None, figsize=No
     return fig
 
 
+def _stop_steps(lls, tols):
+    """For each tol, the first EM step m >= 1 whose relative gain is <= tol (None if never)."""
+    gains = np.diff(lls) / np.abs(lls[1:])
+    out = []
+    for tol in tols:
+        hit = np.flatnonzero(gains <= tol)
+        out.append(int(hit[0]) + 1 if hit.size else None)
+    return out
+
+
+def _check_tols(tols):
+    tols = np.atleast_1d(np.asarray(tols, dtype=float))
+    if tols.ndim != 1 or not np.all(np.isfinite(tols)) or np.any(tols <= 0):
+        raise ValueError(f"tols must be positive finite numbers, got {tols!r}")
+    return tols
+
+
+def plot_relative_gains(lls, tols=(), ax=None, title=None, figsize=None):
+    """Relative gain of every EM step, with the tolerances that would stop it.
+
+    The relative gain of step ``m`` is ``(lls[m] - lls[m-1]) / |lls[m]|``; EM
+    with tolerance ``tol`` stops at the first step whose gain is ``<= tol``.
+    Each tolerance is drawn as a dashed line, and its stopping step is
+    marked. Steps that gained nothing (or lost by rounding) are left out of
+    the log axis.
+
+    Parameters
+    ----------
+    lls : array_like, shape (n_steps + 1,)
+        Log-likelihood (nats) before every M-step and after the last.
+    tols : sequence of float, optional
+        Positive tolerances to draw.
+    ax : matplotlib Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    lls = _float_1d(lls, "lls")
+    if lls.size < 2:
+        raise ValueError("lls needs at least 2 values (one EM step)")
+    tols = _check_tols(tols) if len(np.atleast_1d(tols)) else np.array([])
+    fig, ax = _new_axes(ax, figsize or (_WIDTH, 4.0))
+    steps = np.arange(1, lls.size)
+    gains = np.diff(lls) / np.abs(lls[1:])
+    pos = gains > 0
+    ax.semilogy(steps[pos], gains[pos], "-o", color=STATE_COLORS[0], lw=2, ms=5, zorder=3,
+                label="relative gain")
+    stops = _stop_steps(lls, tols)
+    for tol, stop in zip(tols, stops):
+        ax.axhline(tol, color=_GREY, ls="--", lw=1.1, zorder=1)
+        ax.annotate(f"tol = {tol:.0e}", (1.0, tol), xycoords=("axes fraction", "data"),
+                    xytext=(4, 0), textcoords="offset points", va="center", fontsize="small")
+        if stop is not None and gains[stop - 1] > 0:
+            ax.plot([stop], [gains[stop - 1]], "o", ms=11, mfc="none", mec=STATE_COLORS[1], mew=1.8,
+                    zorder=4, label="where EM stops" if tol == tols[0] else "_")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("EM step $m$")
+    ax.set_ylabel("relative gain of step $m$")
+    if len(tols):
+        ax.legend(loc="lower left", fontsize="small")
+    if title is not None:
+        ax.set_title(title)
+    return fig
+
+
+def plot_em_progress(lls, tols=(), axes=None, figsize=None):
+    """One EM run in two panels: the learning curve, and the relative gain of every step.
+
+    Left: :func:`plot_lls` of the run. Right: :func:`plot_relative_gains`,
+    with the tolerances ``tols`` and where each would have stopped.
+
+    Parameters
+    ----------
+    lls : array_like, shape (n_steps + 1,)
+        Log-likelihood (nats) before every M-step and after the last.
+    tols : sequence of float, optional
+    axes : sequence of 2 Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, (ax1, ax2) = _new_axes_row(axes, 2, figsize or (_WIDTH + 1.5, 4.2))
+    plot_lls(lls, ax=ax1, title="the climb")
+    plot_relative_gains(lls, tols, ax=ax2, title="how fast it slows down")
+    return fig
+
+
+def plot_symmetry_break(lls, gaps, ll_ref=None, ref_label="reference", tols=(), axes=None,
+                        figsize=None):
+    """Two identical states pulled apart by rounding: their difference and the log-likelihood.
+
+    Left: the largest difference between the two copies' firing rates (Hz,
+    log axis) after every EM step; steps where it is exactly 0 are left out.
+    Right: the log-likelihood, relative to ``ll_ref`` if given, with a dotted
+    line at the step where each tolerance in ``tols`` would have stopped EM.
+
+    Parameters
+    ----------
+    lls : array_like, shape (n,)
+        Log-likelihood (nats) after 0, 1, ... M-steps.
+    gaps : array_like, shape (n,)
+        ``max_c |L[c, i] - L[c, j]|`` (Hz) of the two copies after the same steps.
+    ll_ref : float, optional
+        A log-likelihood to compare with (drawn at 0), e.g. that of the true parameters.
+    ref_label : str
+        Its legend label.
+    tols : sequence of float, optional
+        Tolerances whose stopping step to mark (relative rule).
+    axes : sequence of 2 Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    lls = _float_1d(lls, "lls")
+    gaps = _float_1d(gaps, "gaps")
+    if gaps.shape != lls.shape:
+        raise ValueError(f"gaps must have the same length as lls ({lls.size}), got {gaps.size}")
+    if np.any(gaps < 0):
+        raise ValueError("gaps must be >= 0 (absolute differences in Hz)")
+    tols = _check_tols(tols) if len(np.atleast_1d(tols)) else np.array([])
+    fig, (ax1, ax2) = _new_axes_row(axes, 2, figsize or (_WIDTH, 4.0))
+    steps = np.arange(lls.size)
+    pos = gaps > 0
+    ax1.semilogy(steps[pos], gaps[pos], "-o", color=STATE_COLORS[1], lw=2, ms=4)
+    ax1.yaxis.set_major_locator(mpl.ticker.LogLocator(numticks=6))  # many decades: few labels
+    ax1.yaxis.set_minor_locator(mpl.ticker.NullLocator())
+    ax1.set_xlabel("EM step")
+    ax1.set_ylabel("largest rate difference\nbetween the copies (Hz)")
+    ax1.set_title("the tie, broken by rounding")
+    shift = 0.0 if ll_ref is None else float(ll_ref)
+    ax2.plot(steps, lls - shift, "-o", color=STATE_COLORS[0], lw=2, ms=4, zorder=3, label="EM, tol = 0")
+    if ll_ref is not None:
+        ax2.axhline(0.0, color=_GREY, ls="--", lw=1.2, label=ref_label)
+    for tol, stop in zip(tols, _stop_steps(lls, tols)):
+        if stop is None:
+            continue
+        ax2.axvline(stop, color=STATE_COLORS[2], ls=":", lw=1.6, zorder=1)
+        ax2.annotate(f"tol = {tol:.0e}", (stop, 0.02), xycoords=("data", "axes fraction"),
+                     xytext=(3, 0), textcoords="offset points", rotation=90, va="bottom",
+                     fontsize="small", color=STATE_COLORS[2])
+    ax2.set_xlabel("EM step")
+    ax2.set_ylabel("log-likelihood (nats)" if ll_ref is None else f"log-likelihood minus\n{ref_label} (nats)")
+    ax2.yaxis.set_major_formatter(mpl.ticker.StrMethodFormatter("{x:,.0f}"))
+    ax2.set_title("where each tolerance stops")
+    ax2.legend(loc="center right", fontsize="small")
+    for ax in (ax1, ax2):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    return fig
+
+
 def _identity(ax, values):
     """Dashed y = x line, equal aspect, both axes from 0 to just above the data."""
     vals = values[np.isfinite(values)]
@@ -1140,7 +1303,7 @@ def _identity(ax, values):
 
 
 # --------------------------------------------------------------------------------------
-# 05 diagnostics
+# 05 why EM climbs: the log-likelihood and its lower bound
 # --------------------------------------------------------------------------------------
 
 
@@ -1264,6 +1427,98 @@ def plot_ll_ecll(scans, ncols=3, relative=True, axes=None, figsize=None):
     else:
         axs[0].legend(handles=handles, loc="lower center", fontsize="small")
     return fig
+
+
+def plot_coordinate_ascent(scans, n_steps=4, ax=None, figsize=None):
+    """EM as coordinate ascent: the log-likelihood and F(q, theta) after every half-step.
+
+    From :func:`helpers.scan_ll_ecll`'s scans, only the two ends of every
+    line are used: ``b = 0`` (``theta^(m-1)``, where the E-step makes ``F``
+    touch the log-likelihood) and ``b = 1`` (``theta^(m)``, the M-step's
+    maximum of ``F`` over ``theta``). The x-axis alternates E- and M-steps;
+    ``F`` (the lower bound) climbs at every half-step, and the vertical gap
+    between the curves after an M-step is ``KL(q || p(x | Y, theta^(m)))``,
+    which the next E-step closes.
+
+    Parameters
+    ----------
+    scans : sequence of LineScan
+        Consecutive EM steps, as returned by :func:`helpers.scan_ll_ecll`.
+    n_steps : int, default 4
+        Number of EM steps to draw (at most ``len(scans)``): the first steps
+        are large, later ones would be invisible on the same axis.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Values in nats relative to the log-likelihood at ``theta^(0)``.
+    """
+    if isinstance(scans, (str, bytes)) or not hasattr(scans, "__len__"):
+        raise TypeError("scans must be the list of LineScan returned by helpers.scan_ll_ecll")
+    scans = list(scans)
+    if not scans:
+        raise ValueError("scans is empty: pass the list returned by helpers.scan_ll_ecll")
+    n_steps = min(check_int(n_steps, "n_steps", 1), len(scans))
+    ll, bound = [], []  # ll[m] = LL(theta^(m)); bound[m] = F after M-step m + 1
+    for i, sc in enumerate(scans[:n_steps]):
+        try:
+            b = _float_1d(sc.b, f"scans[{i}].b")
+            l_ = _float_1d(sc.ll, f"scans[{i}].ll", allow_nonfinite=True)
+            f_ = _float_1d(sc.bound, f"scans[{i}].bound", allow_nonfinite=True)
+        except AttributeError:
+            raise TypeError(f"scans[{i}] must be a LineScan (attributes b, ll, bound), "
+                            f"got {type(sc).__name__}") from None
+        if l_.shape != b.shape or f_.shape != b.shape:
+            raise ValueError(f"scans[{i}]: b, ll and bound must have the same length")
+        zero = np.flatnonzero(np.isclose(b, 0.0, atol=1e-12))
+        one = np.flatnonzero(np.isclose(b, 1.0, atol=1e-12))
+        if zero.size == 0 or one.size == 0:
+            raise ValueError(f"scans[{i}].b must contain 0 (theta_old) and 1 (theta_new)")
+        if i == 0:
+            ll.append(l_[zero[0]])
+        elif not np.isclose(l_[zero[0]], ll[-1], rtol=1e-9, atol=1e-6):
+            raise ValueError(f"scans[{i}] does not start where scans[{i - 1}] ended: pass consecutive EM steps")
+        bound.append(f_[one[0]])
+        ll.append(l_[one[0]])
+    ref = ll[0]
+    ll = np.array(ll) - ref
+    bound = np.array(bound) - ref
+    # half-steps: x = 2m after E-step m (F touches LL), x = 2m + 1 after M-step m + 1
+    x = np.arange(2 * n_steps + 1)
+    f_path = np.empty(x.size)
+    f_path[0::2] = ll
+    f_path[1::2] = bound
+    ll_path = np.empty(x.size)
+    ll_path[0] = ll[0]
+    ll_path[1::2] = ll[1:]
+    ll_path[2::2] = ll[1:]
+    fig, ax = _new_axes(ax, figsize or (_WIDTH, 4.8))
+    c_ll, c_f = STATE_COLORS[0], STATE_COLORS[1]
+    # plain text, no mathtext: parsing it costs more than drawing the figure
+    ax.plot(x, ll_path, "-o", color=c_ll, lw=2.0, ms=6, zorder=3, label="log-likelihood \u2113(\u03b8)")
+    ax.plot(x, f_path, "--s", color=c_f, lw=1.6, ms=5, zorder=4, label="F(q, \u03b8) = ECLL + entropy")
+    span = max(float(np.nanmax(ll_path) - np.nanmin(f_path)), 1e-12)
+    for m in range(n_steps):
+        xm = 2 * m + 1
+        if not ll[m + 1] - bound[m] > 0.04 * span:  # too small for an arrow to read
+            continue
+        ax.annotate("", xy=(xm, ll[m + 1]), xytext=(xm, bound[m]),
+                    arrowprops=dict(arrowstyle="<->", color=_GREY, lw=1.2, shrinkA=4, shrinkB=4), zorder=2)
+        if m == 0:
+            ax.text(xm + 0.12, 0.5 * (ll[1] + bound[0]), "gap = KL", color="0.3", va="center",
+                    fontsize="small")
+    labels = ["E 0"] + [(f"M {(i + 1) // 2}" if i % 2 else f"E {i // 2}") for i in range(1, x.size)]
+    ax.set_xticks(x, labels)
+    ax.set_xlabel("half-steps: E-step m sets q to the posterior at \u03b8(m); M-step m gives \u03b8(m)")
+    ax.set_ylabel("nats, relative to \u2113(\u03b8(0))")
+    ax.legend(loc="lower right")
+    return fig
+
+
+# --------------------------------------------------------------------------------------
+# 06 checking the model: recovery, decoding, choosing K
+# --------------------------------------------------------------------------------------
 
 
 def plot_recovery(n_trials, errors_L, errors_A=None, ax=None, reference=True, logy=True,
@@ -1409,6 +1664,110 @@ def plot_heldout(result, ax=None, figsize=None):
     return fig
 
 
+def plot_calibration(gamma, states_true, n_bins=10, ax=None, figsize=None):
+    """Is the posterior calibrated? Accuracy of the decoded state against its probability.
+
+    Every bin is decoded as ``argmax_k gamma[n, t, k]`` with confidence
+    ``max_k gamma[n, t, k]``. The bins are grouped by confidence; each dot is
+    a group's mean confidence against the fraction of its bins decoded
+    correctly, with an area proportional to the group's share of all bins. A
+    calibrated posterior puts the dots on the diagonal.
+
+    Parameters
+    ----------
+    gamma : array_like, shape (n_trials, T, K)
+        Posteriors whose state labels match the truth (see
+        :func:`helpers.align_states`).
+    states_true : array_like of int, shape (n_trials, T)
+    n_bins : int, default 10
+        Equal-width confidence groups between 1/K and 1.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    g = _as_float_array(gamma, "gamma", 3)
+    s = _int_array(states_true, "states_true")
+    if s.shape != g.shape[:2]:
+        raise ValueError(f"states_true must have shape (n_trials, T) = {g.shape[:2]} like gamma, got {s.shape}")
+    K = g.shape[2]
+    _check_state_values(s, K, "states_true")
+    n_bins = check_int(n_bins, "n_bins", 1)
+    if s.size == 0:
+        raise ValueError("gamma and states_true are empty")
+    conf = g.max(axis=2).ravel()
+    right = (g.argmax(axis=2) == s).ravel()
+    edges = np.linspace(1.0 / K, 1.0, n_bins + 1)
+    group = np.clip(np.searchsorted(edges, conf, side="right") - 1, 0, n_bins - 1)
+    count = np.bincount(group, minlength=n_bins)
+    hits = np.bincount(group, weights=right, minlength=n_bins)
+    mean_conf = np.bincount(group, weights=conf, minlength=n_bins)
+    ok = count > 0
+    share = count[ok] / count.sum()
+    fig, ax = _new_axes(ax, figsize or (_WIDTH * 0.62, 4.6))
+    lo = 1.0 / K
+    ax.plot([lo, 1.0], [lo, 1.0], ":", color=_GREY, lw=1.5, label="calibrated")
+    ax.plot(mean_conf[ok] / count[ok], hits[ok] / count[ok], "-", color=STATE_COLORS[0], lw=1.5, zorder=2)
+    ax.scatter(mean_conf[ok] / count[ok], hits[ok] / count[ok], s=20 + 600 * share, color=STATE_COLORS[0],
+               alpha=0.8, zorder=3, label="groups of bins (area: share of bins)")
+    ax.set_xlabel("posterior probability of the decoded state")
+    ax.set_ylabel("fraction decoded correctly")
+    ax.set_xlim(lo - 0.03, 1.03)
+    ax.set_ylim(0.0, 1.05)
+    ax.legend(loc="upper left")
+    return fig
+
+
+def plot_heldout_cv(Ks, train, test, ax=None, ylabel="log-likelihood (nats/s)", figsize=None):
+    """Choosing K by cross-validation: one line per split, and their mean.
+
+    Parameters
+    ----------
+    Ks : array_like, shape (M,)
+        Candidate numbers of states.
+    train, test : array_like, shape (F, M)
+        Training and held-out scores (e.g. nats per second, or gains over
+        K = 1) of every split (fold) f and every K.
+    ax : matplotlib Axes, optional
+    ylabel : str
+        Label of the y-axis (units!).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The K with the best mean held-out score is starred.
+    """
+    Ks = _float_1d(Ks, "Ks")
+    tr = np.asarray(train, dtype=float)
+    te = np.asarray(test, dtype=float)
+    for name, arr in (("train", tr), ("test", te)):
+        if arr.ndim != 2 or arr.shape[1] != Ks.size or arr.shape[0] < 1:
+            raise ValueError(f"{name} must have shape (n_splits, len(Ks)) = (F, {Ks.size}), got {arr.shape}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} must hold finite numbers")
+    if tr.shape != te.shape:
+        raise ValueError(f"train and test must have the same shape, got {tr.shape} and {te.shape}")
+    fig, ax = _new_axes(ax, figsize or (_WIDTH * 0.75, 4.6))
+    order = np.argsort(Ks)
+    ks = Ks[order]
+    tr, te = tr[:, order], te[:, order]
+    for f in range(te.shape[0]):
+        ax.plot(ks, tr[f], "--", color=_GREY, lw=0.9, alpha=0.6)
+        ax.plot(ks, te[f], "-", color=STATE_COLORS[0], lw=0.9, alpha=0.45)
+    ax.plot(ks, tr.mean(axis=0), "--o", color=_GREY, lw=2.0, ms=6, label="training, mean of splits")
+    ax.plot(ks, te.mean(axis=0), "-s", color=STATE_COLORS[0], lw=2.2, ms=6, label="held-out, mean of splits")
+    ax.plot([], [], "-", color=STATE_COLORS[0], lw=0.9, alpha=0.45, label="held-out, each split")
+    best = int(np.argmax(te.mean(axis=0)))
+    ax.plot([ks[best]], [te.mean(axis=0)[best]], "*", ms=20, color=STATE_COLORS[1], mec="black", mew=0.8,
+            zorder=4, label=f"best mean held-out: K = {ks[best]:g}")
+    ax.set_xticks(ks, [f"{k:g}" for k in ks])
+    ax.set_xlabel("number of hidden states K")
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="lower right", fontsize="small")
+    return fig
+
+
 def plot_confusion(states_true, states_decoded, K=None, ax=None, annotate=None, figsize=None):
     """Confusion matrix of decoded against true states, normalised per true state.
 
@@ -1459,4 +1818,328 @@ def plot_confusion(states_true, states_decoded, K=None, ax=None, annotate=None, 
     if annotate:
         _annotate_cells(ax, frac, "{:.2f}", im)
     ax.set_title(f"decoding accuracy {100 * acc:.1f} %")
+    return fig
+
+
+# --------------------------------------------------------------------------------------
+# 07 real data: a recording with its force, choosing K by blocks, checking dispersion
+# --------------------------------------------------------------------------------------
+
+
+def _spike_trains(spike_times):
+    """A list of 1-D float arrays from a sequence of spike-time arrays (one per unit)."""
+    if spike_times is None or isinstance(spike_times, (str, bytes)) or not hasattr(spike_times, "__len__"):
+        raise TypeError(f"spike_times must be a sequence of 1-D arrays of spike times, got "
+                        f"{type(spike_times).__name__}")
+    trains = []
+    for c, t in enumerate(spike_times):
+        arr = _float_1d(t, f"spike_times[{c}]") if np.size(t) else np.zeros(0)
+        trains.append(arr)
+    if not trains:
+        raise ValueError("spike_times holds no units")
+    return trains
+
+
+def _one_sequence(x, name, T=None):
+    """``(T,)`` or ``(1, T)`` integer states of one recording as ``(T,)``."""
+    s = _int_array(x, name)
+    if s.ndim == 2 and s.shape[0] == 1:
+        s = s[0]
+    if s.ndim != 1 or (T is not None and s.shape != (T,)):
+        want = f"(T,) or (1, T) with T = {T}" if T is not None else "(T,) or (1, T)"
+        raise ValueError(f"{name} must have shape {want}, got {np.shape(x)}")
+    return s
+
+
+def plot_recording(spike_times, force_time, force, epochs=None, states=None, dt=None, gamma=None,
+                   n_states=None, figsize=None):
+    """One recording: the force on top, optionally the posteriors, the spike raster below.
+
+    Parameters
+    ----------
+    spike_times : sequence of C 1-D arrays
+        Spike times of every unit in seconds (unit 1 drawn at the top).
+    force_time, force : array_like, shape (n,)
+        The force trace (times in s; force in % MVC).
+    epochs : array_like, shape (4,), optional
+        Start of the ramp up, start and end of the plateau, end of the ramp
+        down (s), as from :func:`helpers.recordings.force_epochs`: drawn as
+        dashed lines and named above the force.
+    states : array_like of int, shape (T,) or (1, T), optional
+        A decoded state per bin (0..K-1); shades the force and the raster.
+        Needs ``dt``.
+    dt : float, optional
+        Bin width of ``states`` and ``gamma`` in seconds.
+    gamma : array_like, shape (T, K) or (1, T, K), optional
+        Posterior state probabilities, drawn as stacked areas in a middle
+        panel. Needs ``dt``.
+    n_states : int, optional
+        Number of states K for the colours (default: from gamma, or
+        ``states.max() + 1``).
+    figsize : (float, float), optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    trains = _spike_trains(spike_times)
+    ft = _float_1d(force_time, "force_time")
+    fv = _float_1d(force, "force")
+    if fv.shape != ft.shape:
+        raise ValueError(f"force must have the same shape as force_time {ft.shape}, got {fv.shape}")
+    ep = None
+    if epochs is not None:
+        ep = _float_1d(epochs, "epochs")
+        if ep.shape != (4,) or not np.all(np.diff(ep) >= 0):
+            raise ValueError(f"epochs must be 4 increasing times (s), got {np.round(ep, 3).tolist()}")
+    if (states is not None or gamma is not None) and dt is None:
+        raise TypeError("dt (bin width in seconds) is required with states or gamma")
+    g = s = None
+    K = None
+    if gamma is not None:
+        g = _as_float_array(gamma, "gamma", 3 if np.ndim(gamma) == 3 else 2)
+        if g.ndim == 3:
+            if g.shape[0] != 1:
+                raise ValueError(f"gamma must have shape (T, K) or (1, T, K), got {g.shape}")
+            g = g[0]
+        if min(g.shape) < 1 or g.min() < 0:
+            raise ValueError(f"gamma must be (T, K) probabilities, got shape {g.shape}")
+        K = g.shape[1]
+    if states is not None:
+        s = _one_sequence(states, "states", None if g is None else g.shape[0])
+        if K is None:
+            K = int(s.max()) + 1 if n_states is None else check_int(n_states, "n_states", 1)
+        _check_state_values(s, K, "states")
+    if n_states is not None and K is not None and check_int(n_states, "n_states", 1) != K:
+        raise ValueError(f"n_states = {n_states} does not match the {K} states of gamma")
+    if dt is not None:
+        dt = check_dt(dt)
+    C = len(trains)
+    t_end = float(ft[-1] + (ft[1] - ft[0]) / 2)
+    for t in trains:
+        if t.size:
+            t_end = max(t_end, float(t.max()))
+    if s is not None:
+        t_end = max(t_end, s.size * dt)
+
+    rows = [1.4] + ([1.0] if g is not None else []) + [0.9 + 0.22 * C]
+    if figsize is None:
+        figsize = (_WIDTH, 1.2 + 1.3 * len(rows) + 0.25 * C)
+    fig, axs = plt.subplots(len(rows), 1, figsize=figsize, layout="constrained", sharex=True,
+                            gridspec_kw={"height_ratios": rows})
+    ax_f, ax_r = axs[0], axs[-1]
+
+    def shade(ax, y0, y1):
+        cmap, norm = _state_cmap(K)
+        ax.imshow(s[None, :], cmap=cmap, norm=norm, alpha=_SHADE_ALPHA, aspect="auto",
+                  interpolation="nearest", extent=(0.0, s.size * dt, y0, y1), origin="upper", zorder=0)
+
+    top = float(max(fv.max(), 1e-12)) * 1.08
+    ax_f.plot(ft, fv, color=_SPIKE_COLOR, lw=1.6, zorder=3)
+    if s is not None:
+        shade(ax_f, 0.0, top)
+    ax_f.set_ylim(0.0, top)
+    ax_f.set_ylabel("force (% MVC)")
+    if ep is not None:
+        for x in ep:
+            ax_f.axvline(x, color=_GREY, ls="--", lw=1.0, zorder=2)
+        names = ("ramp up", "plateau", "ramp down")
+        for a, b, name in zip(ep[:-1], ep[1:], names):
+            ax_f.text((a + b) / 2, 1.01, name, transform=ax_f.get_xaxis_transform(), ha="center",
+                      va="bottom", fontsize="small", color=_GREY)
+
+    if g is not None:
+        ax_g = axs[1]
+        t_bins = (np.arange(g.shape[0]) + 0.5) * dt
+        ax_g.stackplot(t_bins, g.T, colors=state_colors(K), alpha=0.85, lw=0)
+        ax_g.set_ylim(0.0, 1.0)
+        ax_g.set_yticks([0.0, 0.5, 1.0], ["0", "0.5", "1"])
+        ax_g.set_ylabel("posterior")
+        ax_g.grid(False)
+
+    for c, t in enumerate(trains):
+        ax_r.add_collection(LineCollection(_tick_segments(t, c + 0.15, c + 0.85), colors=_SPIKE_COLOR,
+                                           linewidths=0.9, capstyle="butt", zorder=2,
+                                           label=f"_spikes of unit {c + 1}"), autolim=False)
+    if s is not None:
+        shade(ax_r, C, 0.0)
+    ax_r.set_ylim(C, 0.0)
+    ax_r.set_yticks(np.arange(C) + 0.5, [f"unit {c + 1}" for c in range(C)])
+    ax_r.tick_params(axis="y", length=0)
+    ax_r.grid(False)
+    ax_r.spines["left"].set_visible(False)
+    ax_r.set_xlim(0.0, t_end)
+    ax_r.set_xlabel("time (s)")
+    if K is not None:
+        _legend_outside(ax_f, _state_handles(K, alpha=_SHADE_ALPHA + 0.2 if g is None else 0.85),
+                        title="decoded state")
+    return fig
+
+
+def plot_block_cv(result, figsize=None):
+    """Choosing K on one recording: held-out log-likelihood of every block, and paired differences.
+
+    Parameters
+    ----------
+    result : dict
+        From :func:`helpers.recordings.block_cv`: ``"K"`` (M,) and
+        ``"test"`` (M, n_blocks) in nats per second.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Left: every held-out block's score relative to the first K (one
+        line and marker per block) and their mean. Right: the change from each
+        K to the next, per block (same markers) and mean +- standard error.
+    """
+    if not isinstance(result, dict) or "K" not in result or "test" not in result:
+        raise TypeError("result must be the dict from helpers.recordings.block_cv, with 'K' and 'test'")
+    Ks = _float_1d(result["K"], "result['K']")
+    te = _as_float_array(result["test"], "result['test']", 2)
+    if te.shape[0] != Ks.size or te.shape[1] < 2:
+        raise ValueError(f"result['test'] must have shape (len(K), n_blocks >= 2) = ({Ks.size}, B), got {te.shape}")
+    if not np.all(np.isfinite(te)):
+        raise ValueError("result['test'] must be finite")
+    if Ks.size < 2 or not np.all(np.diff(Ks) > 0):
+        raise ValueError("result['K'] must hold at least two increasing numbers of states")
+    M, B = te.shape
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=figsize or (_WIDTH, 4.0), layout="constrained",
+                                   gridspec_kw={"width_ratios": [1.0, 1.0]})
+    markers = "osD^vP*Xhp<>"
+    mark = [markers[b % len(markers)] for b in range(B)]
+    rel = te - te[:1]
+    for b in range(B):
+        ax1.plot(Ks, rel[:, b], "-", marker=mark[b], color="0.6", ms=5, lw=1.2, zorder=2,
+                 label=f"block {b + 1}")
+    ax1.plot(Ks, rel.mean(axis=1), "-", color=STATE_COLORS[0], lw=2.4, zorder=3, label="mean")
+    ax1.axhline(0.0, color="k", lw=0.8, zorder=1)
+    ax1.set_xticks(Ks, [f"{k:g}" for k in Ks])
+    ax1.set_xlabel("number of states K")
+    ax1.set_ylabel(f"held-out LL - LL(K = {Ks[0]:g}) (nats/s)")
+    ax1.set_title("each held-out block")
+    ax1.legend(loc="upper right", ncol=2, fontsize="small", handlelength=2.2)
+
+    d = np.diff(te, axis=0)  # (M - 1, B)
+    x = np.arange(M - 1)
+    jitter = np.linspace(-0.15, 0.15, B) if B > 1 else np.zeros(1)
+    for b in range(B):
+        ax2.plot(x + jitter[b], d[:, b], ls="none", marker=mark[b], color="0.6", ms=6, zorder=2)
+    mean = d.mean(axis=1)
+    se = d.std(axis=1, ddof=1) / np.sqrt(B)
+    ax2.errorbar(x, mean, yerr=se, fmt="_", color=STATE_COLORS[0], ms=26, mew=2.4, capsize=0, lw=2.4,
+                 zorder=3, label="mean ± standard error")
+    ax2.axhline(0.0, color="k", lw=0.8, zorder=1)
+    ax2.set_xticks(x, [f"{Ks[i]:g} → {Ks[i + 1]:g}" for i in range(M - 1)])
+    ax2.set_xlim(-0.5, M - 1.5)
+    ax2.set_xlabel("adding a state: K → K + 1")
+    ax2.set_ylabel("change in held-out LL (nats/s)")
+    ax2.set_title("paired differences, block by block")
+    ax2.legend(loc="upper right", fontsize="small")
+    return fig
+
+
+def _float_nan(x, name, ndim):
+    """A float64 array of ``ndim`` dimensions that may hold NaN (undefined values), not inf."""
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be an array of numbers, got {type(x).__name__}")
+    arr = np.asarray(x)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool) \
+            or np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
+    if arr.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
+    arr = arr.astype(np.float64)
+    if np.isinf(arr).any():
+        raise ValueError(f"{name} contains infinite values (NaN marks an undefined value)")
+    return arr
+
+
+def _interval(sim):
+    """2.5 and 97.5 percentiles over axis 0, ignoring NaN; NaN where no value is finite."""
+    lo = np.full(sim.shape[1:], np.nan)
+    hi = np.full(sim.shape[1:], np.nan)
+    ok = np.isfinite(sim)
+    for idx in np.ndindex(*sim.shape[1:]):
+        col = sim[(slice(None),) + idx][ok[(slice(None),) + idx]]
+        if col.size:
+            lo[idx], hi[idx] = np.percentile(col, [2.5, 97.5])
+    return lo, hi
+
+
+def plot_posterior_predictive(fano, lag1, fano_sim=None, lag1_sim=None, figsize=None):
+    """Data against simulations of the fitted model: Fano factor per state and lag-1 autocorrelation.
+
+    Parameters
+    ----------
+    fano : array_like, shape (C, K)
+        Fano factor of every unit in every decoded state of the data (NaN
+        where undefined: those are not drawn).
+    lag1 : array_like, shape (C,)
+        Lag-1 autocorrelation of every unit's counts in the data.
+    fano_sim : array_like, shape (n_sim, C, K), optional
+        The same statistic on recordings simulated from the fitted model.
+    lag1_sim : array_like, shape (n_sim, C), optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Dots: the data (coloured by state on the left); grey bars: the
+        middle 95 % of the simulated recordings; dashed: what Poisson counts
+        with a fixed rate give (Fano factor 1, autocorrelation 0).
+    """
+    F = _float_nan(fano, "fano", 2)
+    C, K = F.shape
+    r = _float_nan(lag1, "lag1", 1)
+    if r.shape != (C,):
+        raise ValueError(f"lag1 must have shape (C,) = ({C},) like fano's rows, got {r.shape}")
+    Fs = rs = None
+    if fano_sim is not None:
+        Fs = _float_nan(fano_sim, "fano_sim", 3)
+        if Fs.shape[1:] != (C, K) or Fs.shape[0] < 1:
+            raise ValueError(f"fano_sim must have shape (n_sim, C, K) = (n, {C}, {K}), got {Fs.shape}")
+    if lag1_sim is not None:
+        rs = _float_nan(lag1_sim, "lag1_sim", 2)
+        if rs.shape[1:] != (C,) or rs.shape[0] < 1:
+            raise ValueError(f"lag1_sim must have shape (n_sim, C) = (n, {C}), got {rs.shape}")
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=figsize or (_WIDTH, 4.0), layout="constrained",
+                                   gridspec_kw={"width_ratios": [1.5, 1.0]})
+    colors = state_colors(K)
+    width = 0.7
+    offs = (np.arange(K) - (K - 1) / 2) * (width / max(K, 1))
+    if Fs is not None:
+        lo, hi = _interval(Fs)
+        for c in range(C):
+            for k in range(K):
+                if np.isfinite(lo[c, k]) and np.isfinite(F[c, k]):
+                    ax1.plot([c + offs[k]] * 2, [lo[c, k], hi[c, k]], color="0.75", lw=7,
+                             solid_capstyle="butt", zorder=1)
+    for k in range(K):
+        ok = np.isfinite(F[:, k])
+        if not ok.any():  # e.g. a state where every unit is silent: no Fano factor to show
+            continue
+        ax1.plot(np.arange(C)[ok] + offs[k], F[ok, k], "o", color=colors[k], ms=8, mec="k", mew=0.6,
+                 zorder=3, label=f"state {k + 1}")
+    ax1.axhline(1.0, color="k", ls="--", lw=1.0, zorder=2)
+    ax1.set_xticks(np.arange(C), [f"unit {c + 1}" for c in range(C)])
+    ax1.set_ylabel("Fano factor (variance / mean)")
+    ax1.set_ylim(bottom=0.0)
+    ax1.set_title("counts within each decoded state")
+    handles, _ = ax1.get_legend_handles_labels()
+    if Fs is not None or rs is not None:
+        handles.append(Line2D([], [], color="0.75", lw=7, label="model: 95 % of simulations"))
+    handles.append(Line2D([], [], color="k", ls="--", lw=1.0, label="Poisson"))
+    ax1.legend(handles=handles, loc="lower left", fontsize="small", ncol=2)
+
+    if rs is not None:
+        lo, hi = _interval(rs)
+        for c in range(C):
+            if np.isfinite(lo[c]):
+                ax2.plot([c, c], [lo[c], hi[c]], color="0.75", lw=7, solid_capstyle="butt", zorder=1)
+    ok = np.isfinite(r)
+    ax2.plot(np.arange(C)[ok], r[ok], "o", color=_SPIKE_COLOR, ms=8, zorder=3)
+    ax2.axhline(0.0, color="k", ls="--", lw=1.0, zorder=2)
+    ax2.set_xticks(np.arange(C), [f"{c + 1}" for c in range(C)])
+    ax2.set_xlabel("unit")
+    ax2.set_ylabel("lag-1 autocorrelation of counts")
+    ax2.set_title("neighbouring bins")
     return fig

@@ -708,3 +708,314 @@ def test_dwell_times_leave_out_cut_stays():
         P.plot_dwell_times(states, 0.1, A=np.eye(3), n_states=2)
     with pytest.raises(ValueError, match="states"):
         P.plot_dwell_times(np.zeros((2, 2, 2), int), 0.1)
+
+
+# ----------------------------------------------------------------------------------------
+# 07 real data
+# ----------------------------------------------------------------------------------------
+
+
+def _recording(C=3, seed=0):
+    rng = np.random.default_rng(seed)
+    trains = [np.sort(rng.uniform(0.5, 9.5, size=rng.integers(5, 40))) for _ in range(C)]
+    t = (np.arange(320) + 0.5) / 32
+    force = np.interp(t, [0, 1, 3, 7, 9, 10], [0.5, 0.5, 20, 20, 0.5, 0.5])
+    return trains, t, force
+
+
+@pytest.mark.parametrize("K", [1, 3, 9])
+@pytest.mark.parametrize("C", [1, 5])
+def test_recording_panels_shading_and_labels(K, C):
+    trains, t, force = _recording(C)
+    dt = 0.1
+    states = np.arange(100) * K // 100
+    gamma = np.random.default_rng(1).dirichlet(np.ones(K), size=100)
+    before = set(plt.get_fignums())
+    fig = P.plot_recording(trains, t, force, epochs=[1.0, 3.0, 7.0, 9.0], states=states, dt=dt, gamma=gamma)
+    _check_figure(fig, before)
+    assert len(fig.axes) == 3
+    ax_f, ax_g, ax_r = fig.axes
+    assert ax_f.get_ylabel() == "force (% MVC)" and ax_r.get_xlabel() == "time (s)"
+    assert ax_g.get_ylabel() == "posterior"
+    assert [tk.get_text() for tk in ax_r.get_yticklabels()] == [f"unit {c + 1}" for c in range(C)]
+    ticks = [col for col in ax_r.collections if isinstance(col, LineCollection)]
+    assert [len(col.get_segments()) for col in ticks] == [len(tr) for tr in trains]
+    assert len(ax_f.images) == 1 and len(ax_r.images) == 1  # the decoded states, shaded
+    texts = {tx.get_text() for tx in ax_f.texts}
+    assert texts == {"ramp up", "plateau", "ramp down"}
+    legend = [tx.get_text() for tx in ax_f.get_legend().get_texts()]
+    assert legend == [f"state {k + 1}" for k in range(K)]
+
+
+def test_recording_without_states_has_two_panels_and_no_legend():
+    trains, t, force = _recording(2)
+    trains[1] = np.array([])  # a unit without spikes is drawn as an empty row
+    before = set(plt.get_fignums())
+    fig = P.plot_recording(trains, t, force)
+    _check_figure(fig, before)
+    assert len(fig.axes) == 2 and fig.axes[0].get_legend() is None and not fig.axes[0].images
+
+
+def test_recording_bad_input():
+    trains, t, force = _recording(2)
+    with pytest.raises(ValueError, match="force"):
+        P.plot_recording(trains, t, force[:-1])
+    with pytest.raises(ValueError, match="epochs"):
+        P.plot_recording(trains, t, force, epochs=[1.0, 3.0, 2.0, 9.0])
+    with pytest.raises(TypeError, match="dt"):
+        P.plot_recording(trains, t, force, states=np.zeros(10, int))
+    with pytest.raises(ValueError, match="states"):
+        P.plot_recording(trains, t, force, states=np.zeros((2, 10), int), dt=0.1)
+    with pytest.raises(ValueError, match="states"):
+        P.plot_recording(trains, t, force, states=np.zeros(10, int), dt=0.1,
+                         gamma=np.full((12, 2), 0.5))
+    with pytest.raises(ValueError, match="states"):
+        P.plot_recording(trains, t, force, states=np.array([0, 3, 1]), dt=0.1, n_states=2)
+    with pytest.raises(TypeError, match="spike_times"):
+        P.plot_recording(None, t, force)
+    with pytest.raises(TypeError, match=r"spike_times\[1\]"):
+        P.plot_recording([[0.1], ["a"]], t, force)
+
+
+def _cv_result(M=4, B=5, seed=0):
+    rng = np.random.default_rng(seed)
+    return {"K": np.arange(1, M + 1), "test": -60 + np.cumsum(rng.normal(1, 2, size=(M, B)), axis=0)}
+
+
+@pytest.mark.parametrize("M, B", [(2, 2), (4, 5), (6, 10)])
+def test_block_cv_lines_per_block_and_paired_differences(M, B):
+    res = _cv_result(M, B)
+    before = set(plt.get_fignums())
+    fig = P.plot_block_cv(res)
+    _check_figure(fig, before)
+    ax1, ax2 = fig.axes
+    assert "nats/s" in ax1.get_ylabel() and "nats/s" in ax2.get_ylabel()
+    assert ax1.get_xlabel() == "number of states K"
+    blocks = [ln for ln in ax1.get_lines() if ln.get_label().startswith("block")]
+    assert len(blocks) == B
+    np.testing.assert_allclose(blocks[0].get_ydata(), res["test"][:, 0] - res["test"][0, 0])
+    (mean,) = [ln for ln in ax1.get_lines() if ln.get_label() == "mean"]
+    np.testing.assert_allclose(mean.get_ydata(), (res["test"] - res["test"][:1]).mean(axis=1))
+    assert [tk.get_text() for tk in ax2.get_xticklabels()] == [f"{k} → {k + 1}" for k in range(1, M)]
+
+
+def test_block_cv_bad_input():
+    with pytest.raises(TypeError, match="result"):
+        P.plot_block_cv({"K": [1, 2]})
+    with pytest.raises(ValueError, match="test"):
+        P.plot_block_cv({"K": [1, 2], "test": np.zeros((3, 5))})
+    with pytest.raises(ValueError, match="K"):
+        P.plot_block_cv({"K": [2, 1], "test": np.zeros((2, 5))})
+    with pytest.raises(ValueError, match="test"):
+        P.plot_block_cv({"K": [1, 2], "test": np.array([[0.0, 1.0], [np.nan, 1.0]])})
+
+
+@pytest.mark.parametrize("K", [1, 3, 9])
+def test_posterior_predictive_skips_undefined_values(K):
+    C = 5
+    rng = np.random.default_rng(2)
+    F = rng.uniform(0.3, 1.0, size=(C, K))
+    F[:, 0] = np.nan                                 # a state where every unit is silent
+    F_sim = rng.uniform(0.8, 1.2, size=(50, C, K))
+    F_sim[:, 1, :] = np.nan                          # a unit never defined in the simulations
+    r = rng.uniform(-0.5, 0.0, size=C)
+    r[2] = np.nan
+    r_sim = rng.uniform(-0.05, 0.3, size=(50, C))
+    before = set(plt.get_fignums())
+    fig = P.plot_posterior_predictive(F, r, F_sim, r_sim)
+    _check_figure(fig, before)
+    ax1, ax2 = fig.axes
+    assert ax1.get_ylabel() == "Fano factor (variance / mean)"
+    assert ax2.get_ylabel() == "lag-1 autocorrelation of counts"
+    dots = [ln for ln in ax1.get_lines() if ln.get_label().startswith("state")]
+    assert [ln.get_label() for ln in dots] == [f"state {k + 1}" for k in range(1, K)]
+    assert sum(len(ln.get_xdata()) for ln in dots) == int(np.isfinite(F).sum())
+    bars = [ln for ln in ax1.get_lines() if ln.get_linewidth() == 7]
+    assert len(bars) == (C - 1) * (K - 1)            # not for the all-NaN state, nor the undefined unit
+    (data,) = [ln for ln in ax2.get_lines() if ln.get_marker() == "o"]
+    assert len(data.get_xdata()) == C - 1
+
+
+def test_posterior_predictive_without_simulations_and_bad_input():
+    F = np.array([[0.5, np.nan], [0.7, 0.9]])
+    before = set(plt.get_fignums())
+    fig = P.plot_posterior_predictive(F, [-0.2, -0.3])
+    _check_figure(fig, before)
+    with pytest.raises(ValueError, match="lag1"):
+        P.plot_posterior_predictive(F, [-0.2])
+    with pytest.raises(ValueError, match="fano"):
+        P.plot_posterior_predictive(np.array([[np.inf, 1.0]]), [0.0])
+    with pytest.raises(ValueError, match="fano_sim"):
+        P.plot_posterior_predictive(F, [-0.2, -0.3], fano_sim=np.ones((3, 2, 3)))
+    with pytest.raises(ValueError, match="lag1_sim"):
+        P.plot_posterior_predictive(F, [-0.2, -0.3], lag1_sim=np.ones((3, 3)))
+    with pytest.raises(TypeError, match="fano"):
+        P.plot_posterior_predictive("F", [0.0])
+
+
+# ----------------------------------------------------------------------------------------
+# 05 why EM climbs: plot_coordinate_ascent; 06 checking the model: plot_calibration, plot_heldout_cv
+# ----------------------------------------------------------------------------------------
+
+
+def _chained_scans(n, seed=0):
+    """Scans whose steps join up: each starts where the previous ended (as EM's do)."""
+    rng = np.random.default_rng(seed)
+    out, start = [], -1000.0
+    for e in range(n):
+        b = np.union1d(np.linspace(-1.0, 2.0, 7), [0.0, 1.0])
+        gain = 100.0 / (e + 1) ** 2
+        ll = start + gain * (2 * b - b**2 / 2) / 1.5 + rng.normal(0, 0.01, b.size) * (b != 0)
+        ll[b == 0.0] = start
+        bound = start + 0.6 * gain * (2 * b - b**2)
+        out.append(LineScan(epoch=e, b=b, ll=ll, bound=bound, old=(), new=()))
+        start = ll[b == 1.0][0]
+    return out
+
+
+def test_coordinate_ascent_half_steps_and_gaps():
+    scans = _chained_scans(5)
+    before = set(plt.get_fignums())
+    fig = P.plot_coordinate_ascent(scans, n_steps=3)
+    _check_figure(fig, before)
+    (ax,) = fig.axes
+    ll_line, f_line = [ln for ln in ax.get_lines() if ln.get_label() and not ln.get_label().startswith("_")]
+    assert "log-likelihood" in ll_line.get_label() and "ECLL + entropy" in f_line.get_label()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["E 0", "M 1", "E 1", "M 2", "E 2", "M 3", "E 3"]
+    ref = scans[0].ll[scans[0].b == 0.0][0]
+    ll_at = [sc.ll[sc.b == 1.0][0] - ref for sc in scans[:3]]
+    f_at = [sc.bound[sc.b == 1.0][0] - ref for sc in scans[:3]]
+    f_y = f_line.get_ydata()
+    assert np.allclose(f_y[0::2], [0.0] + ll_at)         # after every E-step F is the log-likelihood
+    assert np.allclose(f_y[1::2], f_at)                   # after every M-step, the bound's peak
+    assert np.allclose(ll_line.get_ydata()[1::2], ll_at)
+    assert np.all(np.diff(f_y) >= 0), "F never decreases"
+    assert "relative" in ax.get_ylabel()
+    fig.canvas.draw()
+
+
+def test_coordinate_ascent_real_scans_and_bad_input():
+    d = helpers.tutorial_data(8, 200)
+    fit = helpers.fit_em(d["Y"], 3, d["dt"], n_iter=2, seed=0)
+    scans = helpers.scan_ll_ecll(d["Y"], *fit.init, d["dt"], n_epochs=3, n_points=5)
+    fig = P.plot_coordinate_ascent(scans, n_steps=10)  # capped at the 3 scans there are
+    assert len(fig.axes[0].get_xticks()) == 7
+    with pytest.raises(ValueError, match="scans"):
+        P.plot_coordinate_ascent([])
+    with pytest.raises(ValueError, match="consecutive"):
+        P.plot_coordinate_ascent([scans[0], scans[2]])
+    with pytest.raises(ValueError, match="n_steps"):
+        P.plot_coordinate_ascent(scans, n_steps=0)
+    with pytest.raises(TypeError, match=r"scans\[0\]"):
+        P.plot_coordinate_ascent([object()])
+
+
+def test_calibration_points_are_accuracy_per_confidence_group():
+    # two confidence levels: 0.95 (right 9 times in 10) and 0.6 (right half of the time)
+    gamma = np.zeros((1, 30, 2))
+    gamma[0, :20] = [0.95, 0.05]
+    gamma[0, 20:] = [0.6, 0.4]
+    states = np.zeros((1, 30), dtype=int)
+    states[0, 18:20] = 1
+    states[0, 25:] = 1
+    before = set(plt.get_fignums())
+    fig = P.plot_calibration(gamma, states, n_bins=5)
+    _check_figure(fig, before)
+    (ax,) = fig.axes
+    (dots,) = [c for c in ax.collections if isinstance(c, PathCollection)]
+    xy = dots.get_offsets()
+    assert np.allclose(xy, [[0.6, 0.5], [0.95, 0.9]])
+    sizes = dots.get_sizes()
+    assert sizes[1] > sizes[0], "the larger group has the larger dot"
+    assert ax.get_ylabel() == "fraction decoded correctly"
+    with pytest.raises(ValueError, match="states_true"):
+        P.plot_calibration(gamma, states[:, :5])
+    with pytest.raises(ValueError, match="states_true"):
+        P.plot_calibration(gamma, states + 2)
+    with pytest.raises(ValueError, match="n_bins"):
+        P.plot_calibration(gamma, states, n_bins=0)
+
+
+def test_heldout_cv_lines_per_split_mean_and_best():
+    Ks = [1, 2, 3, 4]
+    train = np.array([[0.0, 5.0, 9.0, 9.5], [0.0, 4.0, 8.0, 8.8]])
+    test = np.array([[0.0, 4.5, 8.0, 7.8], [0.0, 3.5, 7.0, 6.9]])
+    before = set(plt.get_fignums())
+    fig = P.plot_heldout_cv(Ks, train, test, ylabel="gain over K = 1 (nats/s)")
+    _check_figure(fig, before)
+    (ax,) = fig.axes
+    assert ax.get_ylabel() == "gain over K = 1 (nats/s)" and "K" in ax.get_xlabel()
+    (star,) = [ln for ln in ax.get_lines() if "best" in ln.get_label()]
+    assert star.get_label() == "best mean held-out: K = 3"
+    assert np.isclose(star.get_ydata()[0], 7.5)
+    thin = [ln for ln in ax.get_lines() if ln.get_label().startswith("_") and len(ln.get_xdata()) == 4]
+    assert len(thin) == 4, "one training and one held-out line per split"
+    with pytest.raises(ValueError, match="test"):
+        P.plot_heldout_cv(Ks, train, test[:, :3])
+    with pytest.raises(ValueError, match="train"):
+        P.plot_heldout_cv(Ks, train[0], test)
+    with pytest.raises(ValueError, match="finite"):
+        P.plot_heldout_cv(Ks, train, np.where(test > 7.5, np.nan, test))
+
+
+# ----------------------------------------------------------------------------------------
+# 04: relative gains, one EM run in two panels, the tie broken by rounding
+# ----------------------------------------------------------------------------------------
+
+
+def _em_record():
+    """A made-up EM record: gains halve every step (linear convergence), one step gains exactly 0."""
+    lls = -1000.0 + np.cumsum(np.r_[0.0, 200.0 * 0.5 ** np.arange(12)])
+    return np.r_[lls, lls[-1]]
+
+
+def test_relative_gains_marks_where_each_tol_stops():
+    lls = _em_record()
+    before = set(plt.get_fignums())
+    fig = P.plot_relative_gains(lls, [1e-2, 1e-3])
+    _check_figure(fig, before)
+    (ax,) = fig.axes
+    assert ax.get_yscale() == "log" and "relative gain" in ax.get_ylabel() and "step" in ax.get_xlabel()
+    gains = np.diff(lls) / np.abs(lls[1:])
+    (curve,) = [ln for ln in ax.get_lines() if ln.get_label() == "relative gain"]
+    assert len(curve.get_xdata()) == int((gains > 0).sum()), "the step that gained 0 is left out of the log axis"
+    circles = [ln for ln in ax.get_lines() if ln.get_marker() == "o" and len(ln.get_xdata()) == 1]
+    want = [1 + int(np.argmax(gains <= tol)) for tol in (1e-2, 1e-3)]
+    assert sorted(int(c.get_xdata()[0]) for c in circles) == want
+    assert {t.get_text() for t in ax.texts} == {"tol = 1e-02", "tol = 1e-03"}
+    with pytest.raises(ValueError, match="at least 2"):
+        P.plot_relative_gains(lls[:1])
+    with pytest.raises(ValueError, match="tols"):
+        P.plot_relative_gains(lls, [0.0])
+
+
+def test_em_progress_two_panels():
+    before = set(plt.get_fignums())
+    fig = P.plot_em_progress(_em_record(), [1e-3])
+    _check_figure(fig, before)
+    left, right = fig.axes
+    assert "log-likelihood" in left.get_ylabel() and right.get_yscale() == "log"
+
+
+def test_symmetry_break_panels_stops_and_reference():
+    steps = 25
+    gaps = np.r_[0.0, 1e-14 * 4.0 ** np.arange(steps - 1)]
+    lls = -500.0 + np.r_[np.linspace(-300, -100, 4), np.full(15, -100.0) + np.linspace(0, 1e-3, 15),
+                         np.linspace(-80, 0, steps - 19)]
+    before = set(plt.get_fignums())
+    fig = P.plot_symmetry_break(lls, gaps, ll_ref=-500.0, ref_label="truth", tols=(1e-4,))
+    _check_figure(fig, before)
+    left, right = fig.axes
+    assert left.get_yscale() == "log" and "(Hz)" in left.get_ylabel()
+    assert "truth" in right.get_ylabel()
+    (curve,) = [ln for ln in right.get_lines() if ln.get_label() == "EM, tol = 0"]
+    assert np.allclose(curve.get_ydata(), lls + 500.0), "drawn relative to ll_ref"
+    vlines = [ln for ln in right.get_lines() if ln.get_linestyle() == ":"]
+    gains = np.diff(lls) / np.abs(lls[1:])
+    assert [ln.get_xdata()[0] for ln in vlines] == [1 + int(np.argmax(gains <= 1e-4))]
+    (gap_line,) = left.get_lines()
+    assert len(gap_line.get_xdata()) == steps - 1, "the exact 0 of step 0 is left out of the log axis"
+    with pytest.raises(ValueError, match="same length"):
+        P.plot_symmetry_break(lls, gaps[:-1])
+    with pytest.raises(ValueError, match=">= 0"):
+        P.plot_symmetry_break(lls, -gaps)
