@@ -7,6 +7,7 @@ each with its own specific message.
 
 from __future__ import annotations
 
+import math
 
 import numpy as np
 import pytest
@@ -17,9 +18,11 @@ from helpers import checks
 from check_helpers import assert_caught, assert_message, assert_passes, not_done, run_check  # noqa: F401
 from test_checks_03_m_step import m_step_loops  # noqa: E402
 
+e_step, m_step, log_likelihood = helpers.e_step, helpers.m_step, helpers.log_likelihood
+
 
 # ------------------------------------------------------------------------------------
-# 04: run_em
+# 04: run_em, right answers written in different ways
 # ------------------------------------------------------------------------------------
 
 
@@ -28,150 +31,432 @@ def run_em_reference(Y, psi, A, L, dt, n_iter, tol):
     return fit.psi, fit.A, fit.L, fit.lls
 
 
-def run_em_student(Y, psi, A, L, dt, n_iter, tol):
-    """Correct, written the way the notebook suggests."""
+def run_em_for_else(Y, psi, A, L, dt, n_iter, tol):
+    """Correct: the solution's way, for ... else."""
     lls = []
     for _ in range(n_iter):
-        post = helpers.e_step(Y, psi, A, L, dt)
+        post = e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if len(lls) > 1 and lls[-1] - lls[-2] <= tol * abs(lls[-1]):
+            break
+        psi, A, L = m_step(Y, post.gamma, post.xi_sum, dt)
+    else:
+        lls.append(log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, np.array(lls)
+
+
+def run_em_early_return(Y, psi, A, L, dt, n_iter, tol):
+    """Correct: return from inside the loop, strict < in the test."""
+    lls = []
+    for _ in range(n_iter):
+        post = e_step(Y, psi, A, L, dt)
         lls.append(post.ll)
         if len(lls) > 1 and lls[-1] - lls[-2] < tol * abs(lls[-1]):
             return psi, A, L, lls
-        psi, A, L = helpers.m_step(Y, post.gamma, post.xi_sum, dt)
-    lls.append(helpers.log_likelihood(Y, psi, A, L, dt))
+        psi, A, L = m_step(Y, post.gamma, post.xi_sum, dt)
+    lls.append(log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, lls
+
+
+def run_em_flag(Y, psi, A, L, dt, n_iter, tol):
+    """Correct: a flag instead of for ... else; the relative gain written as a ratio."""
+    lls = []
+    stopped = False
+    for m in range(n_iter):
+        post = e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if m > 0 and (lls[m] - lls[m - 1]) / abs(lls[m]) <= tol:
+            stopped = True
+            break
+        psi, A, L = m_step(Y, post.gamma, post.xi_sum, dt)
+    if not stopped:
+        lls.append(e_step(Y, psi, A, L, dt).ll)
     return psi, A, L, lls
 
 
 def run_em_while(Y, psi, A, L, dt, n_iter, tol):
-    """Correct, a while loop and the student's own m_step."""
-    post = helpers.e_step(Y, psi, A, L, dt)
+    """Correct: a while loop, the student's own m_step, |ll| of the PREVIOUS step in the rule."""
+    post = e_step(Y, psi, A, L, dt)
     lls = [post.ll]
     steps = 0
     while steps < n_iter:
         psi, A, L = m_step_loops(Y, post.gamma, post.xi_sum, dt)
         steps += 1
-        post = helpers.e_step(Y, psi, A, L, dt)
+        post = e_step(Y, psi, A, L, dt)
         lls.append(post.ll)
         if lls[-1] - lls[-2] <= tol * abs(lls[-2]):
             break
     return psi, A, L, np.array(lls)
 
 
-def _em(Y, psi, A, L, dt, n_iter, tol, *, update=True, after_only=False, stop="relative",
-        per_trial=False, return_init=False, skip_last=False, stale=False, fresh_ll=False):
-    psi0, A0, L0 = psi, A, L
-    lls = []
-    post = helpers.e_step(Y, psi, A, L, dt)
-    for _ in range(n_iter):
-        if not stale:
-            post = helpers.e_step(Y, psi, A, L, dt)
-        ll = post.ll / Y.shape[0] if per_trial else post.ll
-        if fresh_ll:
-            ll = helpers.log_likelihood(Y, psi, A, L, dt)
-        if not after_only:
-            lls.append(ll)
-        if len(lls) > 1 and stop != "never":
-            thresh = tol * abs(lls[-1]) if stop == "relative" else tol
-            if lls[-1] - lls[-2] < thresh:
-                break
-        new = helpers.m_step(Y, post.gamma, post.xi_sum, dt)
-        if update:
-            psi, A, L = new
-        if after_only:
-            lls.append(helpers.log_likelihood(Y, psi, A, L, dt))
-    else:
-        if not after_only and not skip_last:
-            ll = helpers.log_likelihood(Y, psi, A, L, dt)
-            lls.append(ll / Y.shape[0] if per_trial else ll)
-    if return_init:
-        return psi0, A0, L0, lls
+def run_em_np_append(Y, psi, A, L, dt, n_iter, tol):
+    """Correct: lls a numpy array grown with np.append; np.isclose as the stopping test."""
+    lls = np.array([])
+    done = False
+    m = 0
+    while m < n_iter and not done:
+        post = e_step(Y, psi, A, L, dt)
+        lls = np.append(lls, post.ll)
+        if lls.size > 1 and np.isclose(lls[-1], lls[-2], rtol=tol, atol=0.0):
+            done = True
+        else:
+            psi, A, L = m_step(Y, post.gamma, post.xi_sum, dt)
+            m += 1
+    if not done:
+        lls = np.append(lls, log_likelihood(Y, psi, A, L, dt))
     return psi, A, L, lls
 
 
-def run_em_trial_lls(Y, psi, A, L, dt, n_iter, tol):
-    lls = []
+def run_em_math_isclose(Y, psi, A, L, dt, n_iter, tol):
+    """Correct: math.isclose (relative to the larger |ll|), ll of every new parameter set computed anew."""
+    lls = [log_likelihood(Y, psi, A, L, dt)]
     for _ in range(n_iter):
-        post = helpers.e_step(Y, psi, A, L, dt)
-        lls.append(post.trial_ll)
-        psi, A, L = helpers.m_step(Y, post.gamma, post.xi_sum, dt)
-    lls.append(helpers.log_likelihood(Y, psi, A, L, dt, per_trial=True))
+        post = e_step(Y, psi, A, L, dt)
+        psi, A, L = m_step(Y, post.gamma, post.xi_sum, dt)
+        new = log_likelihood(Y, psi, A, L, dt)
+        lls.append(new)
+        if math.isclose(lls[-1], lls[-2], rel_tol=tol, abs_tol=0.0):
+            break
     return psi, A, L, lls
 
 
-def run_em_modifies_A(Y, psi, A, L, dt, n_iter, tol):
-    res = run_em_student(Y, psi, A, L, dt, n_iter, tol)
-    A[:] = res[1]  # "update the caller's A"
-    return res
+run_em_student = run_em_early_return  # the name tests/test_checks_core.py imports
 
 
-@pytest.mark.parametrize("fn", [run_em_reference, run_em_student, run_em_while, _em])
+CORRECT = [run_em_reference, run_em_for_else, run_em_early_return, run_em_flag, run_em_while,
+           run_em_np_append, run_em_math_isclose]
+
+
+@pytest.mark.parametrize("fn", CORRECT, ids=[f.__name__ for f in CORRECT])
 def test_run_em_correct_passes(fn, capsys):
     out = assert_passes(checks.check_run_em, fn, capsys)
     assert "passed all 5 checks" in out
 
 
-@pytest.mark.parametrize(
-    "kwargs, keywords",
-    [
-        (dict(update=False), ("never updated",)),
-        (dict(after_only=True), ("after the first m-step",)),
-        (dict(stop="never"), ("never stopped early",)),
-        (dict(stop="absolute"), ("absolute",)),
-        (dict(per_trial=True), ("per trial",)),
-        (dict(return_init=True), ("starting parameters",)),
-        (dict(skip_last=True), ("last entry is missing",)),
-        (dict(stale=True), ("e-step is not repeated",)),
-        (dict(stale=True, fresh_ll=True), ("e-step is not repeated",)),
-    ],
-)
-def test_run_em_mistakes_caught(kwargs, keywords, capsys):
-    def wrong(Y, psi, A, L, dt, n_iter, tol):
-        return _em(Y, psi, A, L, dt, n_iter, tol, **kwargs)
-
-    assert_caught(checks.check_run_em, wrong, capsys, *keywords)
+# ------------------------------------------------------------------------------------
+# 04: run_em, the catalogue of mistakes
+# ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "fn, keywords",
-    [
-        (run_em_trial_lls, ("per trial", "trial_ll")),
-        (run_em_modifies_A, ("in place",)),
-        (lambda Y, psi, A, L, dt, n_iter, tol: run_em_student(Y, psi, A, L, dt, n_iter, tol)[:3],
-         ("4 things",)),
-        (lambda Y, psi, A, L, dt, n_iter, tol: (psi, A, L, -1.0), ("single number",)),
-        (lambda Y, psi, A, L, dt, n_iter, tol: run_em_student(Y, psi, A, L, dt, n_iter, tol)[::-1],
-         ("shape", "array of numbers")),
-        (lambda Y, psi, A, L, dt, n_iter, tol: (*run_em_student(Y, psi, A, L, dt, n_iter, tol)[:3],
-                                                [-x for x in run_em_student(Y, psi, A, L, dt, n_iter, tol)[3]]),
-         ("sign",)),
-        (lambda Y, psi, A, L, dt, n_iter, tol: (*run_em_student(Y, psi, A, L, dt, n_iter, tol)[:3],
-                                                run_em_student(Y, psi, A, L, dt, n_iter, tol)[3][::-1]),
-         ("decreases", "lls[0]")),
-        (not_done, ("not done yet",)),
-    ],
-)
-def test_run_em_more_mistakes_caught(fn, keywords, capsys):
-    assert_caught(checks.check_run_em, fn, capsys, *keywords)
+def em_mean_per_trial(Y, psi, A, L, dt, n_iter, tol):
+    psi, A, L, lls = run_em_for_else(Y, psi, A, L, dt, n_iter, tol)
+    return psi, A, L, lls / Y.shape[0]
 
 
-def test_run_em_final_ll_appended_twice_caught(capsys):
-    def run_em_double_append(Y, psi, A, L, dt, n_iter, tol):
-        lls = []
-        for _ in range(n_iter):
-            post = helpers.e_step(Y, psi, A, L, dt)
-            lls.append(post.ll)
-            if len(lls) > 1 and lls[-1] - lls[-2] < tol * abs(lls[-1]):
-                break
-            psi, A, L = helpers.m_step(Y, post.gamma, post.xi_sum, dt)
-        lls.append(helpers.log_likelihood(Y, psi, A, L, dt))  # also after an early stop
-        return psi, A, L, lls
+def em_trial_lls(Y, psi, A, L, dt, n_iter, tol):
+    lls = []
+    for _ in range(n_iter):
+        post = e_step(Y, psi, A, L, dt)
+        lls.append(post.trial_ll)
+        psi, A, L = m_step(Y, post.gamma, post.xi_sum, dt)
+    lls.append(log_likelihood(Y, psi, A, L, dt, per_trial=True))
+    return psi, A, L, lls
 
-    assert_caught(checks.check_run_em, run_em_double_append, capsys, "appended twice")
+
+def em_per_bin(Y, psi, A, L, dt, n_iter, tol):
+    psi, A, L, lls = run_em_for_else(Y, psi, A, L, dt, n_iter, tol)
+    return psi, A, L, lls / (Y.shape[0] * Y.shape[1])
+
+
+def em_negated(Y, psi, A, L, dt, n_iter, tol):
+    psi, A, L, lls = run_em_for_else(Y, psi, A, L, dt, n_iter, tol)
+    return psi, A, L, -lls
+
+
+def em_records_after_m_step(Y, psi, A, L, dt, n_iter, tol):
+    """Records only the log-likelihoods of the new parameters: the starting one is missing."""
+    lls = []
+    for _ in range(n_iter):
+        post = e_step(Y, psi, A, L, dt)
+        psi, A, L = m_step(Y, post.gamma, post.xi_sum, dt)
+        lls.append(log_likelihood(Y, psi, A, L, dt))
+        if len(lls) > 1 and lls[-1] - lls[-2] <= tol * abs(lls[-1]):
+            break
+    return psi, A, L, lls
+
+
+def em_no_final_ll(Y, psi, A, L, dt, n_iter, tol):
+    lls = []
+    for _ in range(n_iter):
+        post = e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if len(lls) > 1 and lls[-1] - lls[-2] <= tol * abs(lls[-1]):
+            break
+        psi, A, L = m_step(Y, post.gamma, post.xi_sum, dt)
+    return psi, A, L, lls
+
+
+def em_never_updates(Y, psi, A, L, dt, n_iter, tol):
+    lls = []
+    for _ in range(n_iter):
+        post = e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if len(lls) > 1 and lls[-1] - lls[-2] <= tol * abs(lls[-1]):
+            break
+        new_psi, new_A, new_L = m_step(Y, post.gamma, post.xi_sum, dt)  # never assigned back
+    else:
+        lls.append(log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, lls
+
+
+def em_e_step_outside_loop(Y, psi, A, L, dt, n_iter, tol):
+    post = e_step(Y, psi, A, L, dt)  # once, before the loop
+    lls = []
+    for _ in range(n_iter):
+        lls.append(log_likelihood(Y, psi, A, L, dt))
+        if len(lls) > 1 and lls[-1] - lls[-2] <= tol * abs(lls[-1]):
+            break
+        psi, A, L = m_step(Y, post.gamma, post.xi_sum, dt)
+    else:
+        lls.append(log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, lls
+
+
+def em_absolute_tol(Y, psi, A, L, dt, n_iter, tol):
+    lls = []
+    for _ in range(n_iter):
+        post = e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if len(lls) > 1 and lls[-1] - lls[-2] <= tol:
+            break
+        psi, A, L = m_step(Y, post.gamma, post.xi_sum, dt)
+    else:
+        lls.append(log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, lls
+
+
+def em_ignores_tol(Y, psi, A, L, dt, n_iter, tol):
+    lls = []
+    for _ in range(n_iter):
+        post = e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        psi, A, L = m_step(Y, post.gamma, post.xi_sum, dt)
+    lls.append(log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, lls
+
+
+def em_negative_threshold(Y, psi, A, L, dt, n_iter, tol):
+    """tol * ll without abs: ll < 0, so the threshold is negative and the test never holds."""
+    lls = []
+    for _ in range(n_iter):
+        post = e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if len(lls) > 1 and lls[-1] - lls[-2] <= tol * lls[-1]:
+            break
+        psi, A, L = m_step(Y, post.gamma, post.xi_sum, dt)
+    else:
+        lls.append(log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, lls
+
+
+def em_divides_by_negative_ll(Y, psi, A, L, dt, n_iter, tol):
+    """(gain) / ll without abs: the relative gain comes out negative, so EM stops at once."""
+    lls = []
+    for _ in range(n_iter):
+        post = e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if len(lls) > 1 and (lls[-1] - lls[-2]) / lls[-1] <= tol:
+            break
+        psi, A, L = m_step(Y, post.gamma, post.xi_sum, dt)
+    else:
+        lls.append(log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, lls
+
+
+def em_gain_reversed(Y, psi, A, L, dt, n_iter, tol):
+    """Old minus new: the 'gain' is negative, so EM stops at once."""
+    lls = []
+    for _ in range(n_iter):
+        post = e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if len(lls) > 1 and lls[-2] - lls[-1] <= tol * abs(lls[-1]):
+            break
+        psi, A, L = m_step(Y, post.gamma, post.xi_sum, dt)
+    else:
+        lls.append(log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, lls
+
+
+def em_final_appended_twice(Y, psi, A, L, dt, n_iter, tol):
+    lls = []
+    for _ in range(n_iter):
+        post = e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if len(lls) > 1 and lls[-1] - lls[-2] <= tol * abs(lls[-1]):
+            break
+        psi, A, L = m_step(Y, post.gamma, post.xi_sum, dt)
+    lls.append(log_likelihood(Y, psi, A, L, dt))  # also after an early stop
+    return psi, A, L, lls
+
+
+def em_returns_start(Y, psi, A, L, dt, n_iter, tol):
+    psi0, A0, L0 = psi, A, L
+    _, _, _, lls = run_em_for_else(Y, psi, A, L, dt, n_iter, tol)
+    return psi0, A0, L0, lls
+
+
+def em_returns_previous(Y, psi, A, L, dt, n_iter, tol):
+    """Keeps the parameters of the previous iteration 'for safety' and returns those."""
+    lls = []
+    old = (psi, A, L)
+    for _ in range(n_iter):
+        post = e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if len(lls) > 1 and lls[-1] - lls[-2] <= tol * abs(lls[-1]):
+            break
+        old = (psi, A, L)
+        psi, A, L = m_step(Y, post.gamma, post.xi_sum, dt)
+    else:
+        lls.append(log_likelihood(Y, psi, A, L, dt))
+    return (*old, lls)
+
+
+def em_m_step_before_test(Y, psi, A, L, dt, n_iter, tol):
+    """The M-step runs before the stopping test: after a stop the parameters are one step ahead of lls."""
+    lls = []
+    for _ in range(n_iter):
+        post = e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        psi, A, L = m_step(Y, post.gamma, post.xi_sum, dt)
+        if len(lls) > 1 and lls[-1] - lls[-2] <= tol * abs(lls[-1]):
+            break
+    else:
+        lls.append(log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, lls
+
+
+def em_stop_without_recording(Y, psi, A, L, dt, n_iter, tol):
+    """Tests the new ll before appending it, and leaves without appending: the stopping ll is lost."""
+    lls = []
+    for _ in range(n_iter):
+        post = e_step(Y, psi, A, L, dt)
+        if lls and post.ll - lls[-1] <= tol * abs(post.ll):
+            break
+        lls.append(post.ll)
+        psi, A, L = m_step(Y, post.gamma, post.xi_sum, dt)
+    else:
+        lls.append(log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, lls
+
+
+def em_one_step_too_many(Y, psi, A, L, dt, n_iter, tol):
+    lls = []
+    for _ in range(n_iter + 1):  # "n_iter iterations after the first"
+        post = e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if len(lls) > 1 and lls[-1] - lls[-2] <= tol * abs(lls[-1]):
+            break
+        psi, A, L = m_step(Y, post.gamma, post.xi_sum, dt)
+    else:
+        lls.append(log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, lls
+
+
+def em_in_place(Y, psi, A, L, dt, n_iter, tol):
+    """Writes the new parameters into the caller's arrays."""
+    lls = []
+    for _ in range(n_iter):
+        post = e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if len(lls) > 1 and lls[-1] - lls[-2] <= tol * abs(lls[-1]):
+            break
+        psi[:], A[:], L[:] = m_step(Y, post.gamma, post.xi_sum, dt)
+    else:
+        lls.append(log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, lls
+
+
+def em_three_outputs(Y, psi, A, L, dt, n_iter, tol):
+    return run_em_for_else(Y, psi, A, L, dt, n_iter, tol)[:3]
+
+
+def em_final_ll_only(Y, psi, A, L, dt, n_iter, tol):
+    psi, A, L, lls = run_em_for_else(Y, psi, A, L, dt, n_iter, tol)
+    return psi, A, L, lls[-1]
+
+
+def em_scaffold_untouched(Y, psi, A, L, dt, n_iter, tol):
+    """The exercise notebook's scaffold, as given."""
+    lls = []
+    for m in range(n_iter):
+        post = e_step(Y, psi, A, L, dt)
+        ...
+        ...
+        ...
+    ...
+    return psi, A, L, np.array(lls)
+
+
+def em_scaffold_half_done(Y, psi, A, L, dt, n_iter, tol):
+    """Recording and the M-step filled in; the stopping test and the final ll still blank."""
+    lls = []
+    for m in range(n_iter):
+        post = e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        ...
+        psi, A, L = m_step(Y, post.gamma, post.xi_sum, dt)
+    ...
+    return psi, A, L, np.array(lls)
+
+
+RUN_EM_MISTAKES = [
+    (em_mean_per_trial, ("looks like log-likelihoods per trial",)),
+    (em_trial_lls, ("one log-likelihood per trial", "post.trial_ll")),
+    (em_per_bin, ("looks like log-likelihoods per bin",)),
+    (em_negated, ("lls has the wrong sign",)),
+    (em_records_after_m_step, ("lls[0] is the log-likelihood after the first m-step",)),
+    (em_no_final_ll, ("the last entry is missing",)),
+    (em_never_updates, ("the parameters are never updated",)),
+    (em_e_step_outside_loop, ("the e-step is not repeated",)),
+    (em_absolute_tol, ("absolute tolerance",)),
+    (em_ignores_tol, ("never stopped early", "at most tol * |ℓ(m)|")),
+    (em_negative_threshold, ("never stopped early", "use tol * abs(ℓ)")),
+    (em_divides_by_negative_ll, ("stopped after its first m-step", "comes out negative")),
+    (em_gain_reversed, ("stopped after its first m-step", "comes out negative")),
+    (em_final_appended_twice, ("the last log-likelihood is appended twice",)),
+    (em_returns_start, ("returns the starting parameters",)),
+    (em_returns_previous, ("from before the last m-step",)),
+    (em_m_step_before_test, ("one m-step newer than lls[-1]", "before the m-step")),
+    (em_stop_without_recording, ("that triggered the stop is missing",)),
+    (em_one_step_too_many, ("one m-step too many",)),
+    (em_in_place, ("modified its input", "in place")),
+    (em_three_outputs, ("should return 4 things",)),
+    (em_final_ll_only, ("lls is a single number",)),
+    (em_scaffold_untouched, ("not done yet: fill in the `...`", "first blank, line")),
+    (em_scaffold_half_done, ("not done yet: fill in the `...`", "2 lines still have one")),
+    (not_done, ("not done yet",)),
+]
+
+
+@pytest.mark.parametrize("fn, phrases", RUN_EM_MISTAKES, ids=[f.__name__ for f, _ in RUN_EM_MISTAKES])
+def test_run_em_mistakes_get_their_own_message(fn, phrases, capsys):
+    assert_message(checks.check_run_em, fn, capsys, *phrases)
+
+
+def test_run_em_catalogue_is_large_and_messages_are_distinct(capsys):
+    assert len(RUN_EM_MISTAKES) >= 15
+    verdicts = {}
+    for fn, _ in RUN_EM_MISTAKES:
+        _, out = run_check(checks.check_run_em, fn, capsys)
+        verdicts[fn.__name__] = out.splitlines()[0]
+    # the same headline only where the symptom is the same: ignoring tol and a negative
+    # threshold; a negative relative gain either way round; the three "not done yet"
+    assert len(set(verdicts.values())) >= len(verdicts) - 4, verdicts
 
 
 def test_run_em_not_done_inside_reports_callee(capsys):
     def run_em_calls_unfinished(Y, psi, A, L, dt, n_iter, tol):
-        post = helpers.e_step(Y, psi, A, L, dt)
+        post = e_step(Y, psi, A, L, dt)
         not_done(Y, post.gamma, post.xi_sum, dt)
 
     out = assert_caught(checks.check_run_em, run_em_calls_unfinished, capsys, "not done yet")
     assert "`not_done`" in out
+
+
+def test_reference_run_em_matches_fit_em():
+    d = helpers.tutorial_data(n_trials=4, T=60, seed=3)
+    start = helpers.initial_params(d["Y"], 3, d["dt"], np.random.default_rng(0))
+    psi, A, L, lls = checks.reference_run_em(d["Y"], *start, d["dt"], 10, 1e-6)
+    fit = helpers.fit_em(d["Y"], 3, d["dt"], n_iter=10, tol=1e-6, init=start)
+    np.testing.assert_array_equal(lls, fit.lls)
+    np.testing.assert_array_equal(L, fit.L)

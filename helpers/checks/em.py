@@ -104,12 +104,16 @@ def check_run_em(run_em):
     Compares with ``helpers.fit_em(Y, K, dt, n_iter=n_iter, tol=tol,
     init=(psi, A, L))``: ``lls`` are total log-likelihoods (nats) before
     every M-step and after the last; EM stops early when one step improves
-    the log-likelihood by less than ``tol * |ll|``. Detects: returning the
+    the log-likelihood by at most ``tol * |ll|``. Detects: returning the
     wrong number of things, per-trial or per-bin log-likelihoods, lls that
     start after the first M-step or miss the last value, parameters never
-    updated (constant lls), decreasing lls, never stopping early, an
-    absolute instead of relative tolerance, stopping too early, returning
-    the starting or stale parameters, inputs modified in place.
+    updated (constant lls), the E-step left outside the loop, decreasing
+    lls, one M-step too many, a stopping test that holds at once (a negative
+    gain or relative gain), never stopping early (also: a negative threshold
+    tol * ll), an absolute instead of relative tolerance, the stopping ll
+    left out, the final ll appended twice after an early stop, returning the
+    starting or stale parameters or those one M-step past lls[-1], inputs
+    modified in place.
 
     Returns
     -------
@@ -179,6 +183,22 @@ def check_run_em(run_em):
                 "THOSE posteriors; the next E-step uses the new parameters.",
             )
         if lls.size != want.size:
+            if lls.size == 2 and _close(lls, want[:2], rtol=1e-7):
+                raise _Failed(
+                    f"EM stopped after its first M-step although tol = 0 (n_iter = {_EM_N_ITER_SHORT}): "
+                    "your stopping test holds for a step that gained "
+                    f"{_f(lls[1] - lls[0], '.3g')} nats.",
+                    "The quantity you compare with tol comes out negative. The gain is new minus old, "
+                    "ℓ(m) - ℓ(m-1) >= 0, and ℓ itself is negative: scale tol by |ℓ| (abs), "
+                    "never by ℓ, and do not divide the gain by ℓ.",
+                )
+            if lls.size == want.size + 1 and _close(lls[:-1], want, rtol=1e-7) and lls[-1] != lls[-2]:
+                raise _Failed(
+                    f"one M-step too many: with n_iter = {_EM_N_ITER_SHORT} and tol = 0 your lls has "
+                    f"{lls.size} entries, it should have {want.size}.",
+                    "n_iter is the number of M-steps: the loop body (E-step, test, M-step) runs at most "
+                    "n_iter times, then one more log-likelihood is recorded, n_iter + 1 in all.",
+                )
             if lls.size == want.size - 1 and _close(lls, want[1:], rtol=1e-7):
                 hint = ("The first entry is missing: record the log-likelihood BEFORE each M-step "
                         "(the first at the starting parameters).")
@@ -188,8 +208,8 @@ def check_run_em(run_em):
             elif lls.size == want.size + 1 and lls[-1] == lls[-2]:
                 hint = "The last log-likelihood is appended twice."
             elif lls.size < want.size:
-                hint = ("EM stopped early although tol = 0: stop only when the improvement is "
-                        "<= tol * |ll|, or after n_iter M-steps.")
+                hint = ("EM stopped early although tol = 0: stop only when the gain of a step is "
+                        "at most tol * |ℓ|, or after n_iter M-steps.")
             else:
                 hint = f"Run at most n_iter M-steps; record {want.size} numbers in all."
             raise _Failed(
@@ -227,16 +247,23 @@ def check_run_em(run_em):
         if lls.size != want.size:
             long_run = _fit(Y, K, dt, "em", n_iter=_EM_N_ITER_LONG, tol=0.0, init=init).lls
             abs_len = _em_stop_length(long_run, _EM_TOL, relative=False)
-            rule = (f"The rule: stop as soon as lls[-1] - lls[-2] <= tol * abs(lls[-1]) (here about "
-                    f"{_f(_EM_TOL * abs(want[-1]), '.2g')} nats), before doing another M-step.")
+            rule = (f"The rule: stop as soon as a step's gain ℓ(m) - ℓ(m-1) is at most tol * |ℓ(m)| "
+                    f"(here about {_f(_EM_TOL * abs(want[-1]), '.2g')} nats), before another M-step.")
             if lls.size == want.size + 1 and lls[-1] == lls[-2]:
                 head = ("after stopping early, the last log-likelihood is appended twice.")
                 rule = ("Append the final log-likelihood after the loop only when it ran all "
                         "n_iter M-steps (e.g. with for ... else, or a flag); when EM stops early, "
                         "the ll that triggered the stop is already the last entry.")
+            elif lls.size == want.size - 1 and _close(lls, want[:-1], rtol=1e-7):
+                head = (f"EM stopped at the right step, but the log-likelihood that triggered the stop "
+                        f"is missing: {lls.size} entries, helpers.fit_em records {want.size}.")
+                rule = ("Append every E-step's log-likelihood first, then test it: the returned "
+                        "parameters are those of lls[-1], so the last ll must be in the list.")
             elif lls.size == _EM_N_ITER_LONG + 1 and lls.size != abs_len:
                 head = (f"EM never stopped early: {lls.size} log-likelihoods, helpers.fit_em "
                         f"stops after {want.size}.")
+                rule += (" If your test is there, check its threshold: ℓ is negative, so tol * ℓ is "
+                         "negative too and no gain is ever below it; use tol * abs(ℓ).")
             elif lls.size == abs_len:
                 head = ("the stopping rule uses an absolute tolerance (improvement < tol); "
                         "it should be relative to the log-likelihood.")
@@ -252,6 +279,15 @@ def check_run_em(run_em):
                           _difference(lls, want, "lls", ".8g"))
         for got, ref_val, what in ((psi, ref2.psi, "psi"), (A, ref2.A, "A"), (L, ref2.L, "L")):
             if not _close(got, ref_val, rtol=1e-6):
+                ahead = _one_more_step(Y, ref2, dt)
+                if all(_close(g, a, rtol=1e-6) for g, a in zip((psi, A, L), ahead)):
+                    raise _Failed(
+                        "after stopping early, the returned parameters are one M-step newer than "
+                        "lls[-1] records.",
+                        "Test the stopping rule right after recording the E-step's log-likelihood and "
+                        "before the M-step: when it holds, leave the loop with the parameters that "
+                        "log-likelihood belongs to.",
+                    )
                 raise _Failed(f"after stopping early, the returned {what} does not match helpers.fit_em.",
                               _difference(got, ref_val, what),
                               "When EM stops, return the parameters whose log-likelihood is lls[-1].")
@@ -262,6 +298,15 @@ def check_run_em(run_em):
                 "return values, total log-likelihoods before every M-step and after the last, "
                 "monotone increase, the final parameters, and the relative stopping rule, all "
                 "against helpers.fit_em; inputs left untouched")
+
+
+def _one_more_step(Y, fit, dt):
+    """The parameters one EM step after ``fit``'s (what a loop that tests after the M-step returns)."""
+    from ..inference import e_step
+    from ..learning import m_step
+
+    post = e_step(Y, fit.psi, fit.A, fit.L, dt)
+    return m_step(Y, post.gamma, post.xi_sum, dt, prev=(fit.psi, fit.A, fit.L))
 
 
 def _valid_params(psi, A, L):
