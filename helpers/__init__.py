@@ -24,11 +24,14 @@ from .inference import (
     e_step,
     emission_likelihood,
     forward,
+    log_emission_likelihood,
     log_likelihood,
     viterbi,
 )
 from .learning import EMResult, align_states, fit_em, initial_params, m_step
 from .model import sample_spikes, sample_states
+from .recordings import MotorUnitRecording, bin_spikes, load_motor_units
+from .diagnostics import adjusted_rand_index
 from .tutorial_data import tutorial_model, tutorial_data
 
 __version__ = "0.1.0"
@@ -41,6 +44,7 @@ __all__ = [
     "log_likelihood",
     "viterbi",
     "emission_likelihood",
+    "log_emission_likelihood",
     "forward",
     "backward",
     "m_step",
@@ -56,4 +60,8 @@ __all__ = [
     "recovery_error",
     "tutorial_model",
     "tutorial_data",
+    "bin_spikes",
+    "load_motor_units",
+    "MotorUnitRecording",
+    "adjusted_rand_index",
 ]

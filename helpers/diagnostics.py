@@ -28,6 +28,7 @@ __all__ = [
     "held_out_ll",
     "decoding_accuracy",
     "recovery_error",
+    "adjusted_rand_index",
 ]
 
 
@@ -331,3 +332,89 @@ def recovery_error(true, est):
         "A": err_A,
         "perm": p,
     }
+
+
+def _label_array(x, name):
+    """Integer labels as a flat int64 array (ints, bools or whole floats)."""
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be an array of integer labels, got {type(x).__name__}")
+    arr = np.asarray(x)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name} must be an array of integer labels, got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name} must hold integer labels, got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.floating):
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} contains NaN or infinite values")
+        if not np.array_equal(arr, np.round(arr)):
+            raise ValueError(f"{name} must hold whole numbers (labels), got fractional values")
+    return arr.astype(np.int64).ravel(), arr.shape
+
+
+def adjusted_rand_index(labels_a, labels_b):
+    """Agreement of two partitions of the same bins, corrected for chance (Hubert & Arabie 1985).
+
+    Count the pairs of bins: the Rand index is the fraction of pairs on
+    which the two labellings agree (together in both, or apart in both). The
+    adjusted index rescales it so that 1 means the same partition (whatever
+    the label names) and 0 what random labellings with the same group sizes
+    give on average; it can be negative. With the contingency table
+    ``n_ij`` (bins with label ``i`` in ``a`` and ``j`` in ``b``), its row
+    sums ``a_i``, column sums ``b_j`` and ``N`` bins:
+
+    .. math::
+
+        \\mathrm{ARI} = \\frac{\\sum_{ij} \\binom{n_{ij}}{2} - E}
+                             {\\tfrac12 \\big[\\sum_i \\binom{a_i}{2} + \\sum_j \\binom{b_j}{2}\\big] - E},
+        \\qquad E = \\frac{\\sum_i \\binom{a_i}{2} \\sum_j \\binom{b_j}{2}}{\\binom{N}{2}}.
+
+    Computed exactly with integers; when the denominator is 0 the two
+    partitions are identical (both one group, or both all singletons, or
+    ``N = 1``) and the result is 1.
+
+    Parameters
+    ----------
+    labels_a, labels_b : array_like of int, same shape
+        Labels of the same bins, e.g. decoded states ``(n_trials, T)`` and
+        experimental epochs; any integers (they are only compared for
+        equality), any shape (flattened), at least one bin.
+
+    Returns
+    -------
+    float
+        Between -1 and 1 (in practice above -0.5).
+
+    Examples
+    --------
+    >>> adjusted_rand_index([0, 0, 1, 1], [5, 5, 2, 2])
+    1.0
+    >>> adjusted_rand_index([0, 0, 1, 1], [0, 1, 0, 1])
+    -0.5
+    """
+    a, shape_a = _label_array(labels_a, "labels_a")
+    b, shape_b = _label_array(labels_b, "labels_b")
+    if shape_a != shape_b:
+        raise ValueError(
+            f"labels_b must have the same shape as labels_a {shape_a} (labels of the same bins), got {shape_b}"
+        )
+    if a.size == 0:
+        raise ValueError("labels_a is empty: there is nothing to compare")
+    _, ia = np.unique(a, return_inverse=True)
+    _, ib = np.unique(b, return_inverse=True)
+    nb = int(ib.max()) + 1
+    table = np.bincount(ia.ravel() * nb + ib.ravel())
+
+    def pairs(counts):  # sum of C(n, 2), exactly, as a Python int
+        counts = counts.astype(np.int64)
+        return int((counts * (counts - 1) // 2).sum())
+
+    index = pairs(table)
+    sum_a = pairs(np.bincount(ia.ravel()))
+    sum_b = pairs(np.bincount(ib.ravel()))
+    n = int(a.size)
+    total = n * (n - 1) // 2
+    numerator = 2 * (index * total - sum_a * sum_b)
+    denominator = total * (sum_a + sum_b) - 2 * sum_a * sum_b
+    if denominator == 0:
+        return 1.0
+    return numerator / denominator

@@ -67,6 +67,7 @@ FUNCS = {
     "held_out_ll": lambda: (helpers.held_out_ll, dict(Y_train=_Y(), Y_test=_Y()[:1], Ks=[1, 2], dt=DT,
                                                       n_restarts=1, seed=0, n_iter=3)),
     "emission_likelihood": lambda: (helpers.emission_likelihood, dict(Y=_Y(), L=_L(), dt=DT)),
+    "log_emission_likelihood": lambda: (helpers.log_emission_likelihood, dict(Y=_Y(), L=_L(), dt=DT)),
     "forward": lambda: (helpers.forward, dict(obs=_obs(), psi=_psi(), A=_A())),
     "backward": lambda: (helpers.backward, dict(obs=_obs(), A=_A(), c=np.full((2, 4), 0.5))),
     "sample_states": lambda: (helpers.sample_states, dict(psi=_psi(), A=_A(), n_trials=3, T=5,
@@ -81,6 +82,11 @@ FUNCS = {
     "tutorial_data": lambda: (helpers.tutorial_data, dict(n_trials=2, T=5, seed=0)),
     "initial_params": lambda: (helpers.initial_params, dict(Y=_Y(), K=2, dt=DT, rng=np.random.default_rng(0))),
     "tutorial_model": lambda: (helpers.tutorial_model, dict(seed=101, max_transition_rate=3.0, dt=0.002)),
+    "bin_spikes": lambda: (helpers.bin_spikes, dict(spike_times=[np.array([0.35, 0.05]), np.array([])],
+                                                    t_start=0.0, t_stop=0.4, dt=DT)),
+    "load_motor_units": lambda: (helpers.load_motor_units, dict()),
+    "adjusted_rand_index": lambda: (helpers.adjusted_rand_index, dict(
+        labels_a=np.array([[0, 0, 1, 2]]), labels_b=np.array([[1, 1, 0, 0]]))),  # bad input: tests/test_alignment.py
 }
 
 
@@ -197,18 +203,19 @@ def add(funcs, arg, bads, name=None):
             CASES.append((f, arg, make, exc, name or arg, f"{f}-{arg}-{cid}"))
 
 
-add(MODEL_FUNCS + ["m_step", "fit_em", "emission_likelihood"], "Y", BAD_COUNTS)
+add(MODEL_FUNCS + ["m_step", "fit_em", "emission_likelihood", "log_emission_likelihood"], "Y", BAD_COUNTS)
 add(["held_out_ll"], "Y_train", BAD_COUNTS)
 add(["held_out_ll"], "Y_test", BAD_COUNTS)
 add(MODEL_FUNCS + ["sample_states", "forward"], "psi", BAD_PSI)
 add(MODEL_FUNCS + ["sample_states", "forward", "backward"], "A", BAD_A)
-add(MODEL_FUNCS + ["emission_likelihood"], "L", BAD_L_VALUE + BAD_L_SHAPE[:1])
+add(MODEL_FUNCS + ["emission_likelihood", "log_emission_likelihood"], "L", BAD_L_VALUE + BAD_L_SHAPE[:1])
 add(MODEL_FUNCS, "L", BAD_L_SHAPE[1:])
 add(["sample_spikes"], "L", BAD_L_VALUE)
 add(["align_states"], "L_true", BAD_L_VALUE)
 add(["align_states"], "L_est", BAD_L_VALUE + BAD_L_SHAPE)
-add(MODEL_FUNCS + ["m_step", "fit_em", "held_out_ll", "emission_likelihood", "sample_spikes", "tutorial_model"],
+add(MODEL_FUNCS + ["m_step", "fit_em", "held_out_ll", "emission_likelihood", "log_emission_likelihood", "sample_spikes", "tutorial_model"],
     "dt", BAD_DT)
+add(["bin_spikes"], "dt", BAD_DT)  # the other arguments: tests/test_recordings.py
 add(["sample_states", "sample_spikes"], "rng", BAD_RNG)
 add(["sample_states", "tutorial_data"], "n_trials", BAD_POSITIVE_INT)
 add(["sample_states", "tutorial_data"], "T", BAD_POSITIVE_INT)
@@ -336,7 +343,7 @@ def test_every_public_function_has_a_valid_call():
         func, kwargs = factory()
         func(**kwargs)
     assert set(FUNCS) >= {n for n in helpers.__all__ if callable(getattr(helpers, n))
-                          and n not in {"EStepResult", "EMResult", "LineScan"}}
+                          and n not in {"EStepResult", "EMResult", "LineScan", "MotorUnitRecording"}}
 
 
 def test_ragged_counts_name_the_argument():

@@ -30,22 +30,26 @@ check                      the student's function                               
 ``check_m_step``           ``m_step(Y, gamma, xi_sum, dt) -> (psi, A, L)``               ``m_step`` (03)
 ``check_run_em``           ``run_em(Y, psi, A, L, dt, n_iter, tol)``                     ``em`` (04)
 ``check_ecll``             ``ecll(Y, gamma, xi_sum, psi, A, L, dt)``                     ``why_em_climbs`` (05)
-``check_heldout_ll``       ``heldout_ll(Y_train, Y_test, K, dt, seed)``                  ``checking_the_model`` (06)
+``check_viterbi``          ``viterbi(log_obs, psi, A) -> path``                          ``checking_the_model`` (06)
+``check_heldout_ll``       ``heldout_ll(Y_train, Y_test, K, dt, seed, n_iter)``          ``checking_the_model`` (06)
+``check_fano_per_state``   ``fano_per_state(Y, states, K) -> F (C, K)``                  ``real_data`` (07)
 ``fallback``               pick the student's function or the reference                  ``_core``
 =========================  ============================================================  ======================
 """
 
 from ._core import fallback
-from .checking_the_model import check_heldout_ll, reference_heldout_ll
+from .checking_the_model import check_heldout_ll, check_viterbi, reference_heldout_ll, reference_viterbi
 from .em import check_run_em, reference_run_em
 from .forward_backward import check_backward, check_forward
 from .m_step import check_m_step
 from .simulate import check_sample_spikes, check_sample_states
 from .why_em_climbs import check_ecll
+from .real_data import check_fano_per_state, reference_fano_per_state
 
 __all__ = [
     "reference_run_em",
     "reference_heldout_ll",
+    "reference_viterbi",
     "check_sample_states",
     "check_sample_spikes",
     "check_forward",
@@ -53,6 +57,9 @@ __all__ = [
     "check_m_step",
     "check_run_em",
     "check_ecll",
+    "check_viterbi",
     "check_heldout_ll",
     "fallback",
+    "check_fano_per_state",
+    "reference_fano_per_state",
 ]
