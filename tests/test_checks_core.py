@@ -35,7 +35,9 @@ ALL_CHECKS = [
     checks.check_m_step,
     checks.check_run_em,
     checks.check_ecll,
+    checks.check_viterbi,
     checks.check_heldout_ll,
+    checks.check_fano_per_state,
 ]
 
 
@@ -270,7 +272,9 @@ def test_notebook_cells_via_ipykernel_exec_compile_pass(capsys):
     (checks.check_m_step, helpers.m_step),
     (checks.check_run_em, run_em_student),
     (checks.check_ecll, helpers.expected_complete_ll),
+    (checks.check_viterbi, checks.reference_viterbi),
     (checks.check_heldout_ll, heldout_reference),
+    (checks.check_fano_per_state, checks.reference_fano_per_state),
 ])
 def test_every_check_passes_the_reference(check, fn, capsys):
     assert check(fn) is True
