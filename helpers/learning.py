@@ -270,8 +270,9 @@ def fit_em(Y, K, dt, n_iter=200, tol=1e-7, n_restarts=1, seed=None, init=None):
     n_iter : int, default 200
         Maximum number of M-steps per restart.
     tol : float, default 1e-7
-        Stop when one EM step raises the log-likelihood by less than
-        ``tol * |log-likelihood|`` (relative change).
+        Stop as soon as one EM step raises the log-likelihood by at most
+        ``tol * |log-likelihood|`` (relative change; ``lls[-1] - lls[-2] <=
+        tol * abs(lls[-1])``).
     n_restarts : int, default 1
         Number of random starts; the one with the highest final
         log-likelihood is kept.

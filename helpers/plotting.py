@@ -1006,15 +1006,22 @@ def plot_lls(lls, dt=None, n_bins=None, ax=None, title=None, figsize=None):
     best = int(np.argmax(finals))
     many = len(runs) > 1
     order = [i for i in range(len(runs)) if i != best] + [best]
-    show_each = len(runs) <= 8
+    # restarts that end within 1 nat of the best reached it; the others stopped lower
+    lower = finals < finals[best] - 1.0
+    labelled = set()
     for i in order:
         r = np.where(np.isfinite(runs[i]), runs[i], np.nan)
         it = np.arange(r.size)
         if i == best:
-            label = f"restart {i + 1} (best)" if many else "EM"
+            label = f"best restart ({i + 1})" if many else "EM"
             ax.plot(it, r, "-o", color=STATE_COLORS[0], lw=2.2, ms=5, zorder=3, label=label)
+        elif lower[i]:
+            label = "_" if "low" in labelled else "restarts that end lower"
+            labelled.add("low")
+            ax.plot(it, r, "--s", color=STATE_COLORS[1], lw=1.4, ms=3.5, alpha=0.95, zorder=2, label=label)
         else:
-            label = f"restart {i + 1}" if show_each else ("other restarts" if i == order[0] else "_")
+            label = "_" if "same" in labelled else "restarts that reach the best"
+            labelled.add("same")
             ax.plot(it, r, "-o", color="0.6", lw=1.2, ms=3, alpha=0.9, zorder=2, label=label)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("EM step (0 = initial parameters)")
@@ -1028,10 +1035,9 @@ def plot_lls(lls, dt=None, n_bins=None, ax=None, title=None, figsize=None):
         sec.set_ylabel("nats per second" if dt is not None else "nats per bin")
     if many:
         handles, labels = ax.get_legend_handles_labels()
-        key = [int(lab.split()[1]) if lab.startswith("restart") else 10**9 for lab in labels]
-        order_h = np.argsort(key, kind="stable")
-        ax.legend([handles[i] for i in order_h], [labels[i] for i in order_h], loc="lower right",
-                  ncol=1 if len(handles) <= 5 else 2, fontsize="small")
+        first = [i for i, lab in enumerate(labels) if lab.startswith("best")] + \
+                [i for i, lab in enumerate(labels) if not lab.startswith("best")]
+        ax.legend([handles[i] for i in first], [labels[i] for i in first], loc="lower right", fontsize="small")
     if title is not None:
         ax.set_title(title)
     return fig
@@ -1405,8 +1411,10 @@ def plot_ll_ecll(scans, ncols=3, relative=True, axes=None, figsize=None):
         ax.plot(b[zero][:1], y_ll[zero][:1], "o", ms=8, mfc="white", mec="black", mew=1.5, zorder=4)
         ax.plot(b[one][:1], y_ll[one][:1], "o", ms=8, mfc=c_ll, mec="black", mew=1.5, zorder=4)
         ax.plot(b[one][:1], y_bd[one][:1], "s", ms=7, mfc=c_bd, mec="black", mew=1.5, zorder=4)
-        ax.set_xticks([0.0, 1.0], [rf"$\theta^{{({epoch})}}$", rf"$\theta^{{({epoch + 1})}}$"])
-        ax.tick_params(axis="x", labelsize="large")
+        # b on the axis, with theta^(m-1) at b = 0 and theta^(m) at b = 1
+        ticks = [v for v in (-1.0, 0.0, 1.0, 2.0) if b.min() - 1e-9 <= v <= b.max() + 1e-9]
+        names = {0.0: rf"$\theta^{{({epoch})}}$" + "\n0", 1.0: rf"$\theta^{{({epoch + 1})}}$" + "\n1"}
+        ax.set_xticks(ticks, [names.get(v, f"{v:g}") for v in ticks])
         ax.set_title(f"EM step {epoch + 1}", fontsize="medium")
         if col == 0:
             ax.set_ylabel(
@@ -1522,7 +1530,7 @@ def plot_coordinate_ascent(scans, n_steps=4, ax=None, figsize=None):
 
 
 def plot_recovery(n_trials, errors_L, errors_A=None, ax=None, reference=True, logy=True,
-                  figsize=None):
+                  figsize=None, dt=None):
     """Parameter-recovery error against the amount of training data (log x-axis).
 
     Parameters
@@ -1541,12 +1549,17 @@ def plot_recovery(n_trials, errors_L, errors_A=None, ax=None, reference=True, lo
         which estimation error typically shrinks).
     logy : bool, default True
         Log y-axis too (a power law is then a straight line).
+    dt : float, optional
+        Bin width in seconds: the second panel then shows switching rates,
+        ``errors_A / dt`` in Hz (the units a table of rates uses).
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     N = _float_1d(n_trials, "n_trials")
+    if dt is not None:
+        dt = check_dt(dt)
     if np.any(N <= 0):
         raise ValueError("n_trials must be positive numbers of trials")
     eL = _recovery_errors(errors_L, "errors_L", N.size)
@@ -1558,7 +1571,9 @@ def plot_recovery(n_trials, errors_L, errors_A=None, ax=None, reference=True, lo
     else:
         fig, axs = _new_axes_row(ax, 2, figsize or (_WIDTH + 0.5, 4.5), name="ax")
     panels = [(eL, "rate error (Hz)", STATE_COLORS[0], "firing rates")]
-    if eA is not None:
+    if eA is not None and dt is not None:
+        panels.append((eA / dt, "switching-rate error (Hz)", STATE_COLORS[1], "switching rates"))
+    elif eA is not None:
         panels.append((eA, "transition-probability error", STATE_COLORS[1], "transition probabilities"))
     order = np.argsort(N)
     for a, (e, ylabel, color, title) in zip(axs, panels):
@@ -1574,7 +1589,8 @@ def plot_recovery(n_trials, errors_L, errors_A=None, ax=None, reference=True, lo
         else:
             a.plot(N[order], mean[order], "-o", color=color, ms=6, label="error")
         a.set_xscale("log")
-        a.xaxis.set_major_formatter(_PlainLogFormatter())
+        a.set_xticks(N[order], [f"{n:g}" for n in N[order]])  # every size on the axis
+        a.xaxis.set_minor_locator(mpl.ticker.NullLocator())
         if logy and np.all(e[np.isfinite(e)] > 0):
             a.set_yscale("log")
             a.yaxis.set_major_formatter(_PlainLogFormatter())
@@ -1758,6 +1774,7 @@ def plot_heldout_cv(Ks, train, test, ax=None, ylabel="log-likelihood (nats/s)", 
     ax.plot(ks, tr.mean(axis=0), "--o", color=_GREY, lw=2.0, ms=6, label="training, mean of splits")
     ax.plot(ks, te.mean(axis=0), "-s", color=STATE_COLORS[0], lw=2.2, ms=6, label="held-out, mean of splits")
     ax.plot([], [], "-", color=STATE_COLORS[0], lw=0.9, alpha=0.45, label="held-out, each split")
+    ax.plot([], [], "--", color=_GREY, lw=0.9, alpha=0.6, label="training, each split")
     best = int(np.argmax(te.mean(axis=0)))
     ax.plot([ks[best]], [te.mean(axis=0)[best]], "*", ms=20, color=STATE_COLORS[1], mec="black", mew=0.8,
             zorder=4, label=f"best mean held-out: K = {ks[best]:g}")

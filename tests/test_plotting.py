@@ -398,15 +398,20 @@ def test_lls_single_run():
     assert line.get_marker() not in (None, "None", "")
 
 
-def test_lls_restarts_highlight_best():
-    runs = [np.array([-100.0, -95.0, -94.0]), np.array([-120.0, -90.0, -80.0, -79.0]), np.array([-99.0, -98.0])]
+def test_lls_restarts_highlight_best_and_tell_lower_ends_apart():
+    runs = [np.array([-100.0, -95.0, -94.0]), np.array([-120.0, -90.0, -80.0, -79.0]), np.array([-99.0, -98.0]),
+            np.array([-110.0, -85.0, -79.5])]
     fig = P.plot_lls(runs)
     ax = fig.axes[0]
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert texts == ["restart 1", "restart 2 (best)", "restart 3"]
-    (best,) = [ln for ln in ax.get_lines() if ln.get_label() == "restart 2 (best)"]
+    assert texts == ["best restart (2)", "restarts that end lower", "restarts that reach the best"]
+    (best,) = [ln for ln in ax.get_lines() if ln.get_label() == "best restart (2)"]
     assert np.array_equal(best.get_ydata(), runs[1])
     assert best.get_linewidth() > max(ln.get_linewidth() for ln in ax.get_lines() if ln is not best)
+    lower = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
+    assert sorted(ln.get_ydata()[-1] for ln in lower) == [-98.0, -94.0]  # more than 1 nat below the best
+    same = [ln for ln in ax.get_lines() if ln is not best and ln.get_linestyle() == "-"]
+    assert [ln.get_ydata()[-1] for ln in same] == [-79.5]
 
 
 def test_lls_accepts_em_results_and_second_axis():
@@ -460,10 +465,11 @@ def test_ll_ecll_one_legend_and_panels(n):
             assert "log-likelihood (nats)" in ylabel and "relative" in ylabel
         else:
             assert ylabel == ""
-        assert [t.get_text() for t in ax.get_xticklabels()] == [
-            rf"$\theta^{{({i})}}$",
-            rf"$\theta^{{({i + 1})}}$",
-        ]
+        labels = {tick: t.get_text() for tick, t in zip(ax.get_xticks(), ax.get_xticklabels())}
+        # b on the axis, theta^(m-1) at b = 0 and theta^(m) at b = 1
+        assert labels[0.0] == rf"$\theta^{{({i})}}$" + "\n0"
+        assert labels[1.0] == rf"$\theta^{{({i + 1})}}$" + "\n1"
+        assert all(labels[v] == f"{v:g}" for v in labels if v not in (0.0, 1.0))
         assert ax.get_title() == f"EM step {i + 1}"
 
 
@@ -1019,3 +1025,13 @@ def test_symmetry_break_panels_stops_and_reference():
         P.plot_symmetry_break(lls, gaps[:-1])
     with pytest.raises(ValueError, match=">= 0"):
         P.plot_symmetry_break(lls, -gaps)
+
+
+def test_recovery_in_hz_with_dt_and_every_size_on_the_axis():
+    fig = P.plot_recovery([10, 30, 100], [[3.0, 3.2], [1.8, 2.0], [1.0, 0.9]], [[0.002, 0.003], [0.001, 0.0012],
+                                                                             [0.0006, 0.0005]], dt=0.002)
+    ax_L, ax_A = fig.axes[:2]
+    assert ax_A.get_ylabel() == "switching-rate error (Hz)"
+    means = [ln for ln in ax_A.get_lines() if ln.get_label() == "mean"][0].get_ydata()
+    assert np.allclose(means, [1.25, 0.55, 0.275])  # probabilities per bin / dt
+    assert [t.get_text() for t in ax_L.get_xticklabels()] == ["10", "30", "100"]

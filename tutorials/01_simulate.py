@@ -11,7 +11,7 @@
 #
 # To learn a model from data, we first need to know exactly how the model makes data. In this notebook you write the simulator.
 #
-# **Estimated time:** about 40 minutes.
+# **Estimated time:** about 42 minutes.
 #
 # **Objectives.** By the end you can
 #
@@ -33,7 +33,7 @@ plotting.use_style()
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Notation
 #
-# *⏱ about 2 min (2 of 40 min so far)*
+# *⏱ about 2 min (2 of 42 min so far)*
 #
 # $K$ hidden states, $C$ neurons, time bins of width $\Delta t$ seconds, $N$ independent trials of $T$ bins:
 #
@@ -53,7 +53,7 @@ plotting.use_style()
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Section 1: The hidden Markov chain
 #
-# *⏱ about 8 min (10 of 40 min so far)*
+# *⏱ about 8 min (10 of 42 min so far)*
 #
 # In every bin the network is in one of $K$ hidden states. The first state is drawn from $\psi$; after that, the next
 # state depends only on the current one:
@@ -102,7 +102,7 @@ for i in range(2):
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Section 2: Poisson neurons, and the series' true model
 #
-# *⏱ about 5 min (15 of 40 min so far)*
+# *⏱ about 5 min (15 of 42 min so far)*
 #
 # Given $x_t = k$, neuron $c$ fires $y_{t,c}$ spikes in bin $t$, a Poisson count with mean $\lambda_{ck}\Delta t$ (Hz × s),
 # independently of the other neurons and bins:
@@ -136,7 +136,7 @@ plotting.show(fig, "Heat maps of the true model: switching rates between the thr
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 1: Sample the hidden states
 #
-# *⏱ about 10 min (25 of 40 min so far)*
+# *⏱ about 10 min (25 of 42 min so far)*
 #
 # **Inverse-CDF sampling.** To draw a state from probabilities $p_1, \dots, p_K$, draw $u \sim \mathrm{Uniform}(0, 1)$ and
 # take the first state whose cumulative probability exceeds $u$. In 0-based Python terms, that is the number of
@@ -274,7 +274,7 @@ for k in range(K):
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 2: Draw the spikes
 #
-# *⏱ about 5 min (30 of 40 min so far)*
+# *⏱ about 5 min (30 of 42 min so far)*
 #
 # Given the states, every count is an independent Poisson draw:
 #
@@ -357,23 +357,25 @@ for c in range(C):
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Section 3: What the data look like
 #
-# *⏱ about 6 min (36 of 40 min so far)*
+# *⏱ about 8 min (38 of 42 min so far)*
 #
-# In a real experiment every trial has its own state sequence, and we see only the spikes.
+# In a real experiment every trial has its own state sequence, and we see only the spikes. Here is one trial, its five
+# neurons one row each.
 
 # %%
 rng = np.random.default_rng(16)
 T_show = 1000                                                     # 2 s
-states_ind = sample_states_used(psi, A, 10, T_show, rng)          # (10, T)
+states_ind = sample_states_used(psi, A, 10, T_show, rng)          # (10, T): 10 independent trials
 Y_ind = sample_spikes_used(states_ind, L, dt, rng)
-fig = plotting.plot_raster(Y_ind, None, dt, title="10 independent trials: what we record")
-plotting.show(fig, "Spike raster of five neurons in ten independent 2-second trials; the hidden states are not shown.")
+fig = plotting.plot_raster(Y_ind[:1], None, dt, title="trial 1: what we record")
+plotting.show(fig, "Spike raster of the five neurons in one 2-second trial; the hidden states are not shown.")
 
 # %% [markdown]
 # ### Think! 2: find the switches
 #
-# Before running the next cell, look at trial 1 above and write down the times at which you think the state changes,
-# and which neurons told you. The next cell shades the true states.
+# Before running the next cell, write down the times at which you think trial 1 changes state, and which neurons told
+# you. The next cell shades the true states of trial 1 and of nine more trials (trial 1 is the top row of each
+# neuron's band).
 #
 # <details><summary>Discussion</summary>
 #
@@ -385,9 +387,9 @@ plotting.show(fig, "Spike raster of five neurons in ten independent 2-second tri
 # </details>
 
 # %% slideshow={"slide_type": "subslide"}
-fig = plotting.plot_raster(Y_ind, states_ind, dt, n_states=K, title="the same trials with the hidden states revealed")
-plotting.show(fig, "The same raster with each bin shaded by its true hidden state; switches happen a few times per "
-                   "trial at different times in different trials.")
+fig = plotting.plot_raster(Y_ind, states_ind, dt, n_states=K, title="10 trials with the hidden states revealed")
+plotting.show(fig, "Spike raster of ten independent trials (trial 1 on top of each neuron's band), each bin shaded by "
+                   "its true hidden state; switches happen a few times per trial, at different times in different trials.")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Think! 3: can averaging rescue us?
@@ -422,8 +424,9 @@ ax.set_xlabel("time in trial (s)")
 ax.set_ylabel("neuron 1 rate (Hz)")
 ax.set_ylim(bottom=0)
 ax.legend(loc="lower right")
-plotting.show(fig, "Trial-averaged firing rate of neuron 1 over 200 independent trials: a noisy curve that drifts "
-                   "smoothly from its value under psi towards its long-run average, with no sign of any switch.")
+plotting.show(fig, "Trial-averaged firing rate of neuron 1 over 200 independent trials: a noisy curve that wanders "
+                   "around the expected rate, which drifts smoothly from its value under psi towards its long-run "
+                   "average, with no sign of any switch.")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Explore: move the parameters
@@ -439,7 +442,7 @@ widgets.explore_simulation()
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Section 4: What the model assumes
 #
-# *⏱ about 4 min (40 of 40 min so far)*
+# *⏱ about 4 min (42 of 42 min so far)*
 #
 # Every model is a simplification. This one assumes:
 #

@@ -80,7 +80,7 @@ print(f"\nbin 1: o_1(3) / o_1(1) = {obs[0, 0, 2] / obs[0, 0, 0]:.1f}")
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Section 2: The forward recursion
 #
-# *⏱ about 7 min (13 of 45 min so far)*
+# *⏱ about 6 min (12 of 45 min so far)*
 #
 # The probability of one trial's data sums the joint probability over every state path: $K^T$ terms.
 #
@@ -132,7 +132,7 @@ print(f"paths per trial: K^T = {K}^{T} = 10^{T * np.log10(K):.0f}")
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 1: The scaled forward pass
 #
-# *⏱ about 8 min (21 of 45 min so far)*
+# *⏱ about 8 min (20 of 45 min so far)*
 #
 # Implement the scaled recursion for all trials at once: `alpha[:, t]` has shape (n_trials, K), one row per trial,
 # so one line per bin updates every trial. Loop over time only. Fill in every `...`.
@@ -222,7 +222,7 @@ print(f"same as helpers.log_likelihood: {np.isclose(ll_forward, helpers.log_like
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Section 3: Why scale? Two kinds of underflow
 #
-# *⏱ about 5 min (26 of 45 min so far)*
+# *⏱ about 7 min (27 of 45 min so far)*
 #
 # **The product underflows.** Run the *unscaled* recursion on trial 1 and watch $p(y_1, \dots, y_t) = \sum_j \alpha_t(j)$.
 
@@ -284,7 +284,7 @@ print(f"log p(Y) with the shift: {ll_shifted:.2f} nats; helpers.log_likelihood: 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Section 4: The backward recursion
 #
-# *⏱ about 3 min (29 of 45 min so far)*
+# *⏱ about 3 min (30 of 45 min so far)*
 #
 # The forward pass uses the past only. To use the future as well, let $\beta_t(i) = p(y_{t+1}, \dots, y_T \mid x_t = i)$:
 #
@@ -297,7 +297,7 @@ print(f"log p(Y) with the shift: {ll_shifted:.2f} nats; helpers.log_likelihood: 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 2: The scaled backward pass
 #
-# *⏱ about 7 min (36 of 45 min so far)*
+# *⏱ about 7 min (37 of 45 min so far)*
 #
 # Implement the scaled backward recursion, reusing the `c` of the forward pass. Fill in every `...`, the loop's range
 # included.
@@ -364,7 +364,7 @@ backward_used = checks.fallback(backward, ok_backward, helpers.backward)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Section 5: Posteriors, checked by brute force
 #
-# *⏱ about 5 min (41 of 45 min so far)*
+# *⏱ about 4 min (41 of 45 min so far)*
 #
 # Past and future meet in bin $t$; dividing by $p(y_{1:T})$, the scale factors cancel. For a transition $i \to j$
 # between bins $t$ and $t + 1$ (the M-step needs it for $A$):
@@ -463,7 +463,7 @@ print(f"smoothing, argmax gamma_t:      {100 * helpers.decoding_accuracy(states_
 # ### Explore: any trial, any time window
 #
 # The sliders pick the trial (counted from 1, as in the figure titles) and the stretch of time. Look for switches the
-# posterior catches late, and for visits too short to be seen.
+# posterior stays unsure for a while, and for visits too short to be seen.
 
 # %% tags=["nbval-ignore-output"]
 from helpers import widgets

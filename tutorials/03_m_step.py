@@ -57,14 +57,14 @@ plotting.use_style()
 # $\gamma_{n,t}(k)$, so
 #
 # $$Q(\theta) = \mathbb{E}\big[\log p(x, Y \mid \theta)\big]
-# = \sum_{k} F_k \log \psi_k + \sum_{i,j} \Xi_{ij} \log A_{ij}
+# = \sum_{k} N_k \log \psi_k + \sum_{i,j} \Xi_{ij} \log A_{ij}
 # + \sum_{c,k} \big( S_{ck} \log(\lambda_{ck} \Delta t) - O_k\, \lambda_{ck} \Delta t \big) + \text{const},$$
 #
 # with four arrays of **expected counts**:
 #
 # | symbol | definition | meaning | shape |
 # |---|---|---|---|
-# | $F_k$ | $\sum_n \gamma_{n,1}(k)$ | trials that start in state $k$ | (K,) |
+# | $N_k$ | $\sum_n \gamma_{n,1}(k)$ | trials that start in state $k$ | (K,) |
 # | $\Xi_{ij}$ | $\sum_n \sum_{t=1}^{T-1} \xi_{n,t}(i, j)$ | jumps $i \to j$ (`xi_sum`) | (K, K) |
 # | $O_k$ | $\sum_n \sum_{t=1}^{T} \gamma_{n,t}(k)$ | bins spent in state $k$ (occupancy) | (K,) |
 # | $S_{ck}$ | $\sum_n \sum_{t=1}^{T} \gamma_{n,t}(k)\, y_{n,t,c}$ | spikes of neuron $c$ in state $k$ | (C, K) |
@@ -79,10 +79,10 @@ plotting.use_style()
 #
 # The $\psi$, $A$ and $\lambda$ parts of $Q$ share no parameter, and each is concave: set each derivative to zero.
 #
-# **Initial distribution.** Maximise $\sum_k F_k \log \psi_k$ subject to $\sum_k \psi_k = 1$ (Lagrange
+# **Initial distribution.** Maximise $\sum_k N_k \log \psi_k$ subject to $\sum_k \psi_k = 1$ (Lagrange
 # multiplier $\mu$):
 #
-# $$\frac{F_k}{\psi_k} - \mu = 0 \quad\Rightarrow\quad \psi_k = \frac{F_k}{\sum_{k'} F_{k'}} = \frac{F_k}{N}.$$
+# $$\frac{N_k}{\psi_k} - \mu = 0 \quad\Rightarrow\quad \psi_k = \frac{N_k}{\sum_{k'} N_{k'}} = \frac{N_k}{N}.$$
 #
 # **Transitions.** Each row of $A$ sums to 1, so each row $i$ gets its own multiplier $\mu_i$:
 #
@@ -147,7 +147,8 @@ plotting.show(fig, "Posterior probability of each of the three states over the 2
                    "under a strip of the true states: most bins are given almost entirely to one state.")
 
 # %% [markdown]
-# The M-step counts bins and spikes with these weights instead of with the unknown true states.
+# The M-step counts bins and spikes with these weights instead of with the unknown true states. The guess is not the
+# truth: here and there (around 1.8 s in this trial) the posteriors still credit a bin to the wrong state.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise 1: The M-step
@@ -156,7 +157,7 @@ plotting.show(fig, "Posterior probability of each of the three states over the 2
 #
 # Write `m_step`: from `Y`, `gamma` and `xi_sum`, compute the expected counts and then
 #
-# $$\psi_k = \frac{F_k}{\sum_{k'} F_{k'}}, \qquad A_{ij} = \frac{\Xi_{ij}}{\sum_{j'} \Xi_{ij'}}, \qquad
+# $$\psi_k = \frac{N_k}{\sum_{k'} N_{k'}}, \qquad A_{ij} = \frac{\Xi_{ij}}{\sum_{j'} \Xi_{ij'}}, \qquad
 # \lambda_{ck} = \frac{S_{ck}}{O_k\,\Delta t}.$$
 #
 # Use whole-array operations (no loop over trials or bins), and assume every state has some posterior mass
@@ -190,16 +191,16 @@ def m_step(Y, gamma, xi_sum, dt):
     n_trials, T, C = Y.shape
     K = gamma.shape[2]
     ### BEGIN SOLUTION
-    #> F = ...      # (K,): expected number of trials that start in each state
+    #> starts = ... # (K,): N_k, expected number of trials that start in each state
     #> O = ...      # (K,): occupancy, expected number of bins spent in each state
     #> S = ...      # (C, K): expected spikes of neuron c fired in state k
     #> psi = ...    # (K,)
     #> A = ...      # (K, K): every row sums to 1
     #> L = ...      # (C, K): Hz
-    F = gamma[:, 0].sum(axis=0)
+    starts = gamma[:, 0].sum(axis=0)
     O = gamma.sum(axis=(0, 1))
     S = Y.reshape(-1, C).T @ gamma.reshape(-1, K)
-    psi = F / F.sum()
+    psi = starts / starts.sum()
     A = xi_sum / xi_sum.sum(axis=1, keepdims=True)
     L = S / (O * dt)
     ### END SOLUTION
@@ -209,9 +210,9 @@ def m_step(Y, gamma, xi_sum, dt):
 # %% [markdown]
 # <details><summary>Hint 1: the idea</summary>
 #
-# Each expected count is a sum of posterior weights over trials and bins: $F$ looks at the first bin only, $O$ at
+# Each expected count is a sum of posterior weights over trials and bins: $N_k$ looks at the first bin only, $O$ at
 # every bin, and $S$ weights each bin's count by the posterior *of the same bin*. Then three normalisations: $\psi$
-# by the total of $F$, each row of $A$ by its own total (a sum over the *next* state), $\lambda$ by the time in
+# by the total of $N_k$ (which is $N$), each row of $A$ by its own total (a sum over the *next* state), $\lambda$ by the time in
 # each state, in seconds.
 #
 # </details>
@@ -228,7 +229,7 @@ def m_step(Y, gamma, xi_sum, dt):
 #
 # <details><summary>Hint 3: nearly code</summary>
 #
-# `gamma[:, 0].sum(axis=0)`, `gamma.sum(axis=(0, 1))` and `np.einsum("ntc,ntk->ck", Y, gamma)` give $F$, $O$,
+# `gamma[:, 0].sum(axis=0)`, `gamma.sum(axis=(0, 1))` and `np.einsum("ntc,ntk->ck", Y, gamma)` give $N_k$, $O$,
 # $S$. Then `xi_sum.sum(axis=1, keepdims=True)` is the denominator of `A`, and `O * dt` that of `L`.
 #
 # </details>
@@ -335,7 +336,7 @@ for name, change in dQ.items():
 # <details><summary>Discussion</summary>
 #
 # Nowhere: they stay exactly 0, for ever. Each update is proportional to an expected count that the zero itself
-# makes 0. If $\psi_k = 0$, then $\gamma_{n,1}(k) = 0$, so $F_k = 0$. If $A_{ij} = 0$, no jump $i \to j$ has any
+# makes 0. If $\psi_k = 0$, then $\gamma_{n,1}(k) = 0$, so $N_k = 0$. If $A_{ij} = 0$, no jump $i \to j$ has any
 # probability, so $\Xi_{ij} = 0$. If $\lambda_{ck} = 0$, a bin where neuron $c$ fired cannot be in state $k$:
 # $\gamma_{n,t}(k) = 0$ wherever $y_{n,t,c} > 0$, so $S_{ck} = 0$.
 #
@@ -383,9 +384,9 @@ print("row 3 of A kept:", np.array_equal(A_f[2], A_e[2]), "  rates of state 3 ke
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
-# - $Q$, the posterior expectation of the complete-data log-likelihood, needs only four expected counts: starts $F$,
+# - $Q$, the posterior expectation of the complete-data log-likelihood, needs only four expected counts: starts $N_k$,
 #   jumps $\Xi$ = `xi_sum`, occupancy $O$ and spikes per state $S$.
-# - $\psi_k = F_k / N$; $A_{ij} = \Xi_{ij} / \sum_{j'} \Xi_{ij'}$ (jumps over **departures**, which leave out the last
+# - $\psi_k = N_k / N$; $A_{ij} = \Xi_{ij} / \sum_{j'} \Xi_{ij'}$ (jumps over **departures**, which leave out the last
 #   bin); $\lambda_{ck} = S_{ck} / (O_k \Delta t)$ in Hz (spikes over **occupancy** in seconds).
 # - Rates with few expected spikes are estimated worst.
 # - One E-step + M-step raises $Q$, and the log-likelihood by at least as much.

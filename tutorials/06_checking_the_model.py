@@ -85,8 +85,8 @@ for m, n in enumerate(sizes):
 print("mean over the 4 recordings (range); switching-rate error = transition-probability error / dt")
 
 # %%
-fig = plotting.plot_recovery(sizes, err_L, err_A)
-plotting.show(fig, "Rate and transition-probability errors against the number of training trials on log-log axes, "
+fig = plotting.plot_recovery(sizes, err_L, err_A, dt=dt)
+plotting.show(fig, "Firing-rate and switching-rate errors (Hz) against the number of training trials on log-log axes, "
                    "one dot per recording and their mean, next to a dotted 1/sqrt(N) guide.")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}

@@ -89,10 +89,10 @@ print(f"Y: shape {Y.shape}, {Y.sum()} spikes; bins per epoch {np.bincount(epoch)
 # The model says: given the state, counts are Poisson, so their variance equals their mean. The **Fano factor**
 # measures how far that holds. For neuron $c$ over the $n_k$ bins in state $k$ (all trials pooled):
 #
-# $$F_{ck} = \frac{s^2_{ck}}{m_{ck}}, \qquad m_{ck} = \frac{1}{n_k}\sum_{x_{n,t} = k} y_{n,t,c}, \qquad
+# $$\mathrm{Fano}_{ck} = \frac{s^2_{ck}}{m_{ck}}, \qquad m_{ck} = \frac{1}{n_k}\sum_{x_{n,t} = k} y_{n,t,c}, \qquad
 # s^2_{ck} = \frac{1}{n_k - 1}\sum_{x_{n,t} = k} \big(y_{n,t,c} - m_{ck}\big)^2 .$$
 #
-# Poisson counts give $F \approx 1$ at any rate; $F < 1$ means more regular, $F > 1$ more variable. $F_{ck}$ is
+# Poisson counts give $\mathrm{Fano} \approx 1$ at any rate; $\mathrm{Fano} < 1$ means more regular, $\mathrm{Fano} > 1$ more variable. $\mathrm{Fano}_{ck}$ is
 # undefined (leave it NaN) when $n_k < 2$ or when neuron $c$ never fires in state $k$ ($m_{ck} = 0$): a unit silent
 # at rest has no Fano factor there. Fill in every `...`, without dividing by zero.
 
@@ -111,12 +111,12 @@ def fano_per_state(Y, states, K):
 
     Returns
     -------
-    F : ndarray, shape (C, K)
+    fano : ndarray, shape (C, K)
         Unbiased variance / mean of neuron c's counts over the bins of state k, all trials pooled;
         NaN where undefined (fewer than 2 bins in state k, or a mean of 0).
     """
     C = Y.shape[2]
-    F = np.full((C, K), np.nan)           # NaN until a value is defined
+    fano = np.full((C, K), np.nan)        # NaN until a value is defined
     for k in range(K):
         ### BEGIN SOLUTION
         #> counts = ...                      # (n_k, C): the counts of every bin in state k, all trials
@@ -125,16 +125,16 @@ def fano_per_state(Y, states, K):
         #> mean = ...                        # (C,)
         #> var = ...                         # (C,): the unbiased variance, dividing by n_k - 1
         #> fires = ...                       # (C,) bool: the neurons with a positive mean
-        #> F[fires, k] = ...
+        #> fano[fires, k] = ...
         counts = Y[states == k]
         if counts.shape[0] < 2:
             continue
         mean = counts.mean(axis=0)
         var = counts.var(axis=0, ddof=1)
         fires = mean > 0
-        F[fires, k] = var[fires] / mean[fires]
+        fano[fires, k] = var[fires] / mean[fires]
         ### END SOLUTION
-    return F
+    return fano
 
 
 # %% [markdown]
@@ -148,7 +148,7 @@ def fano_per_state(Y, states, K):
 # <details><summary>Hint 2: shapes and numpy</summary>
 #
 # `Y[mask]` with a `(n_trials, T)` mask has shape `(n_k, C)`. `np.var` divides by $n_k$ unless you pass `ddof=1`.
-# Indexing `F[fires, k]` with a `(C,)` boolean array writes only those rows.
+# Indexing `fano[fires, k]` with a `(C,)` boolean array writes only those rows.
 #
 # </details>
 #
@@ -173,9 +173,9 @@ fano_used = checks.fallback(fano_per_state, ok_fano, checks.reference_fano_per_s
 #
 # <details><summary>Discussion</summary>
 #
-# In 100-ms bins every bin holds exactly one spike: variance 0, $F = 0$. In 10-ms bins a bin holds one spike with
-# probability 0.1, otherwise none: $F = 1 - 0.1 = 0.9$, nearly Poisson. The regularity has moved into the *order* of
-# the bins (a spike every tenth bin), which the counts of single bins cannot show. A Poisson unit gives $F = 1$ at
+# In 100-ms bins every bin holds exactly one spike: variance 0, $\mathrm{Fano} = 0$. In 10-ms bins a bin holds one spike with
+# probability 0.1, otherwise none: $\mathrm{Fano} = 1 - 0.1 = 0.9$, nearly Poisson. The regularity has moved into the *order* of
+# the bins (a spike every tenth bin), which the counts of single bins cannot show. A Poisson unit gives $\mathrm{Fano} = 1$ at
 # every width.
 #
 # </details>
@@ -366,7 +366,7 @@ plotting.show(fig, "In the busiest state the Fano factors of all five units lie 
 # <details><summary>Discussion</summary>
 #
 # No. A mixture of Poisson counts is at least as variable as Poisson: the variance is the mean plus the variance of
-# the rate across states, so $F \ge 1$ whatever $K$ is. More states can follow the ramps more finely, never make
+# the rate across states, so $\mathrm{Fano} \ge 1$ whatever $K$ is. More states can follow the ramps more finely, never make
 # counts more regular. The fix is in the emissions: let a neuron's count depend on its own recent spikes (a
 # refractory or renewal model, or a GLM-HMM with spike-history filters), or use an underdispersed count model such as
 # a binomial with few trials per bin, or Bernoulli counts in fine bins with history.
@@ -395,7 +395,8 @@ print("log-likelihood of each restart (nats): " + ", ".join(f"{v:.1f}" for v in 
 # The restarts end at different log-likelihoods: EM's local optima (notebook 04), on real data too. Before you
 # believe the states: pick `dt` so that most bins hold 0 or 1 spike; use several restarts (10 or more); choose $K$
 # with `recordings.block_cv` (or by leaving out whole trials); and run `fano_per_state` and a posterior predictive
-# check before you interpret a state.
+# check before you interpret a state. Your own Viterbi of notebook 06 does the third line too: it takes
+# log-emissions, `viterbi(helpers.log_emission_likelihood(Y_own, fit_own.L, width), fit_own.psi, fit_own.A)`.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
