@@ -430,3 +430,434 @@ def test_sample_spikes_mistakes_get_their_own_message(fn, phrases, capsys):
 
 def test_sample_spikes_catalogue_is_large():
     assert len(SAMPLE_SPIKES_MISTAKES) >= 15
+
+
+# ------------------------------------------------------------------------------------
+# sample_states: a student's play-through (wrong and right answers written against the scaffold)
+# ------------------------------------------------------------------------------------
+
+
+def states_student_w1_counts_cdf_above_u(psi, A, n_trials, T, rng):
+    """Wrong (wrong01a.py, W1 count cdf > u instead of <= u)."""
+    states = np.empty((n_trials, T), dtype=int)
+    cdf_psi = np.cumsum(psi); cdf_A = np.cumsum(A, axis=1)
+    u = rng.random(n_trials)
+    states[:, 0] = (cdf_psi > u[:, None]).sum(axis=1)
+    for t in range(1, T):
+        u = rng.random(n_trials)
+        states[:, t] = (cdf_A[states[:, t-1]] > u[:, None]).sum(axis=1)
+    return states
+
+
+def states_student_w2_cumsum_along_axis_0_columns(psi, A, n_trials, T, rng):
+    """Wrong (wrong01a.py, W2 cumsum along axis=0 (columns))."""
+    states = np.empty((n_trials, T), dtype=int)
+    cdf_psi = np.cumsum(psi); cdf_A = np.cumsum(A, axis=0)
+    u = rng.random(n_trials)
+    states[:, 0] = (cdf_psi <= u[:, None]).sum(axis=1)
+    for t in range(1, T):
+        u = rng.random(n_trials)
+        states[:, t] = (cdf_A[states[:, t-1]] <= u[:, None]).sum(axis=1)
+    return states
+
+
+def states_student_w3_same_u_reused_in_every_bin_no_fresh_draw(psi, A, n_trials, T, rng):
+    """Wrong (wrong01a.py, W3 same u reused in every bin (no fresh draw))."""
+    states = np.empty((n_trials, T), dtype=int)
+    cdf_psi = np.cumsum(psi); cdf_A = np.cumsum(A, axis=1)
+    u = rng.random(n_trials)
+    states[:, 0] = (cdf_psi <= u[:, None]).sum(axis=1)
+    for t in range(1, T):
+        states[:, t] = (cdf_A[states[:, t-1]] <= u[:, None]).sum(axis=1)
+    return states
+
+
+def states_student_w4_np_random_instead_of_rng(psi, A, n_trials, T, rng):
+    """Wrong (wrong01a.py, W4 np.random instead of rng)."""
+    states = np.empty((n_trials, T), dtype=int)
+    cdf_psi = np.cumsum(psi); cdf_A = np.cumsum(A, axis=1)
+    u = np.random.rand(n_trials)
+    states[:, 0] = (cdf_psi <= u[:, None]).sum(axis=1)
+    for t in range(1, T):
+        u = np.random.rand(n_trials)
+        states[:, t] = (cdf_A[states[:, t-1]] <= u[:, None]).sum(axis=1)
+    return states
+
+
+def states_student_w5_column_picked_cdf_a_prev_t_transposed_a(psi, A, n_trials, T, rng):
+    """Wrong (wrong01a.py, W5 column picked: cdf_A[:, prev].T (transposed A))."""
+    states = np.empty((n_trials, T), dtype=int)
+    cdf_psi = np.cumsum(psi); cdf_A = np.cumsum(A, axis=1)
+    u = rng.random(n_trials)
+    states[:, 0] = (cdf_psi <= u[:, None]).sum(axis=1)
+    for t in range(1, T):
+        u = rng.random(n_trials)
+        states[:, t] = (cdf_A[:, states[:, t-1]].T <= u[:, None]).sum(axis=1)
+    return states
+
+
+def states_student_w6_row_from_bin_t_clipped(psi, A, n_trials, T, rng):
+    """Wrong (wrong01a.py, W6 off-by-one: row picked by states[:, t] (np.empty garbage); np.zeros for the
+    np.empty of the play-through, whose leftover memory varies).
+    """
+    states = np.zeros((n_trials, T), dtype=int)
+    cdf_psi = np.cumsum(psi); cdf_A = np.cumsum(A, axis=1)
+    u = rng.random(n_trials)
+    states[:, 0] = (cdf_psi <= u[:, None]).sum(axis=1)
+    for t in range(1, T):
+        u = rng.random(n_trials)
+        states[:, t] = (cdf_A[np.clip(states[:, t], 0, len(psi)-1)] <= u[:, None]).sum(axis=1)
+    return states
+
+
+def states_student_w6b_row_from_bin_t(psi, A, n_trials, T, rng):
+    """Wrong (wrong01a.py, W6b off-by-one: row picked by states[:, t] no clip; np.zeros for the np.empty of
+    the play-through, whose leftover memory varies).
+    """
+    states = np.zeros((n_trials, T), dtype=int)
+    cdf_psi = np.cumsum(psi); cdf_A = np.cumsum(A, axis=1)
+    u = rng.random(n_trials)
+    states[:, 0] = (cdf_psi <= u[:, None]).sum(axis=1)
+    for t in range(1, T):
+        u = rng.random(n_trials)
+        states[:, t] = (cdf_A[states[:, t]] <= u[:, None]).sum(axis=1)
+    return states
+
+
+def states_student_w7_loop_stops_early_range_1_t_1(psi, A, n_trials, T, rng):
+    """Wrong (wrong01a.py, W7 loop stops early: range(1, T-1))."""
+    states = np.zeros((n_trials, T), dtype=int)
+    cdf_psi = np.cumsum(psi); cdf_A = np.cumsum(A, axis=1)
+    u = rng.random(n_trials)
+    states[:, 0] = (cdf_psi <= u[:, None]).sum(axis=1)
+    for t in range(1, T - 1):
+        u = rng.random(n_trials)
+        states[:, t] = (cdf_A[states[:, t-1]] <= u[:, None]).sum(axis=1)
+    return states
+
+
+def states_student_w7b_loop_stops_early_with_np_empty_scaffold(psi, A, n_trials, T, rng):
+    """Wrong (wrong01a.py, W7b loop stops early with np.empty scaffold; np.zeros for the np.empty of the
+    play-through, whose leftover memory varies).
+    """
+    states = np.zeros((n_trials, T), dtype=int)
+    cdf_psi = np.cumsum(psi); cdf_A = np.cumsum(A, axis=1)
+    u = rng.random(n_trials)
+    states[:, 0] = (cdf_psi <= u[:, None]).sum(axis=1)
+    for t in range(1, T - 1):
+        u = rng.random(n_trials)
+        states[:, t] = (cdf_A[states[:, t-1]] <= u[:, None]).sum(axis=1)
+    return states
+
+
+def states_student_w8_one_scalar_u_shared_by_all_trials(psi, A, n_trials, T, rng):
+    """Wrong (wrong01a.py, W8 one scalar u shared by all trials)."""
+    states = np.empty((n_trials, T), dtype=int)
+    cdf_psi = np.cumsum(psi); cdf_A = np.cumsum(A, axis=1)
+    u = rng.random()
+    states[:, 0] = (cdf_psi <= u).sum()
+    for t in range(1, T):
+        u = rng.random()
+        states[:, t] = (cdf_A[states[:, t-1]] <= u).sum(axis=1)
+    return states
+
+
+def states_student_w9_psi_used_in_every_bin_ignore_a(psi, A, n_trials, T, rng):
+    """Wrong (wrong01a.py, W9 psi used in every bin (ignore A))."""
+    states = np.empty((n_trials, T), dtype=int)
+    cdf_psi = np.cumsum(psi); cdf_A = np.cumsum(A, axis=1)
+    u = rng.random(n_trials)
+    states[:, 0] = (cdf_psi <= u[:, None]).sum(axis=1)
+    for t in range(1, T):
+        u = rng.random(n_trials)
+        states[:, t] = (cdf_psi <= u[:, None]).sum(axis=1)
+    return states
+
+
+def states_student_w10_forgot_u_none_broadcast_error(psi, A, n_trials, T, rng):
+    """Wrong (wrong01a.py, W10 forgot u[:, None] (broadcast error))."""
+    states = np.empty((n_trials, T), dtype=int)
+    cdf_psi = np.cumsum(psi); cdf_A = np.cumsum(A, axis=1)
+    u = rng.random(n_trials)
+    states[:, 0] = (cdf_psi <= u).sum()
+    for t in range(1, T):
+        u = rng.random(n_trials)
+        states[:, t] = (cdf_A[states[:, t-1]] <= u).sum(axis=1)
+    return states
+
+
+def states_student_w11_sum_over_wrong_axis_axis_0(psi, A, n_trials, T, rng):
+    """Wrong (wrong01a.py, W11 sum over wrong axis (axis=0))."""
+    states = np.empty((n_trials, T), dtype=int)
+    cdf_psi = np.cumsum(psi); cdf_A = np.cumsum(A, axis=1)
+    u = rng.random(n_trials)
+    states[:, 0] = (cdf_psi <= u[:, None]).sum(axis=1)
+    for t in range(1, T):
+        u = rng.random(n_trials)
+        cdf_now = cdf_A[states[:, t-1]]
+        states[:, t] = np.minimum((cdf_now <= u[:, None]).sum(axis=0)[:n_trials].mean().astype(int), len(psi)-1)
+    return states
+
+
+def states_student_w12_1_based_states_argmax_1(psi, A, n_trials, T, rng):
+    """Wrong (wrong01a.py, W12 1-based states (argmax+1))."""
+    states = np.empty((n_trials, T), dtype=int)
+    cdf_psi = np.cumsum(psi); cdf_A = np.cumsum(A, axis=1)
+    u = rng.random(n_trials)
+    states[:, 0] = np.argmax(cdf_psi > u[:, None], axis=1)
+    for t in range(1, T):
+        u = rng.random(n_trials)
+        states[:, t] = np.argmax(cdf_A[states[:, t-1]] > u[:, None], axis=1)
+    return states + 1
+
+
+def states_student_w13_new_default_rng_0_inside_function(psi, A, n_trials, T, rng):
+    """Wrong (wrong01a.py, W13 new default_rng(0) inside function)."""
+    states = np.empty((n_trials, T), dtype=int)
+    rng = np.random.default_rng(0)
+    cdf_psi = np.cumsum(psi); cdf_A = np.cumsum(A, axis=1)
+    u = rng.random(n_trials)
+    states[:, 0] = (cdf_psi <= u[:, None]).sum(axis=1)
+    for t in range(1, T):
+        u = rng.random(n_trials)
+        states[:, t] = (cdf_A[states[:, t-1]] <= u[:, None]).sum(axis=1)
+    return states
+
+
+def states_student_w14_first_bin_drawn_from_a_0_instead_of_psi(psi, A, n_trials, T, rng):
+    """Wrong (wrong01a.py, W14 first bin drawn from A[0] instead of psi)."""
+    states = np.empty((n_trials, T), dtype=int)
+    cdf_psi = np.cumsum(psi); cdf_A = np.cumsum(A, axis=1)
+    u = rng.random(n_trials)
+    states[:, 0] = (cdf_A[0] <= u[:, None]).sum(axis=1)
+    for t in range(1, T):
+        u = rng.random(n_trials)
+        states[:, t] = (cdf_A[states[:, t-1]] <= u[:, None]).sum(axis=1)
+    return states
+
+
+def states_student_ok_alt_rng_choice_per_trial_slow_but_right(psi, A, n_trials, T, rng):
+    """Right (wrong01a.py, OK-alt rng.choice per trial (slow but right))."""
+    states = np.empty((n_trials, T), dtype=int)
+    K = len(psi)
+    for n in range(n_trials):
+        states[n, 0] = rng.choice(K, p=psi)
+        for t in range(1, T):
+            states[n, t] = rng.choice(K, p=A[states[n, t-1]])
+    return states
+
+
+def states_student_ok_alt_strict_comparison(psi, A, n_trials, T, rng):
+    """Right (wrong01a.py, OK-alt strict < comparison)."""
+    states = np.empty((n_trials, T), dtype=int)
+    cdf_psi = np.cumsum(psi); cdf_A = np.cumsum(A, axis=1)
+    u = rng.random(n_trials)
+    states[:, 0] = (cdf_psi < u[:, None]).sum(axis=1)
+    for t in range(1, T):
+        u = rng.random(n_trials)
+        states[:, t] = (cdf_A[states[:, t-1]] < u[:, None]).sum(axis=1)
+    return states
+
+
+def states_student_half_scaffold_loop_body_still(psi, A, n_trials, T, rng):
+    """Wrong (wrong01a.py, HALF scaffold: loop body still ...)."""
+    states = np.empty((n_trials, T), dtype=int)
+    cdf_psi = np.cumsum(psi); cdf_A = np.cumsum(A, axis=1)
+    u = rng.random(n_trials)
+    states[:, 0] = (cdf_psi <= u[:, None]).sum(axis=1)
+    for t in range(1, T):
+        u = ...
+        cdf_now = ...
+        states[:, t] = ...
+    return states
+
+
+SAMPLE_STATES_STUDENT = [
+    (states_student_w1_counts_cdf_above_u,
+     ('IndexError',
+      'a state came out as k = 3',
+      'count the cumulative sums that are <= u')),
+    (states_student_w2_cumsum_along_axis_0_columns, ('the cumulative sums of a run down its columns',)),
+    (states_student_w3_same_u_reused_in_every_bin_no_fresh_draw,
+     ('within each trial, a state is always followed by the same next state',)),
+    (states_student_w4_np_random_instead_of_rng, ('your function uses the global random state',)),
+    (states_student_w5_column_picked_cdf_a_prev_t_transposed_a,
+     ('the cumulative sums of a run down its columns',)),
+    (states_student_w6_row_from_bin_t_clipped,
+     ('from bin 1 on, every trial is in state 1, where row 0 of a leads',)),
+    (states_student_w6b_row_from_bin_t, ('from bin 1 on, every trial is in state 1, where row 0 of a leads',)),
+    (states_student_w7_loop_stops_early_range_1_t_1, ('the last bin (t = 7) is not filled in correctly',)),
+    (states_student_w7b_loop_stops_early_with_np_empty_scaffold,
+     ('the last bin (t = 7) is not filled in correctly',)),
+    (states_student_w8_one_scalar_u_shared_by_all_trials, ('every trial has exactly the same state sequence',)),
+    (states_student_w9_psi_used_in_every_bin_ignore_a, ('your states never change',)),
+    (states_student_w10_forgot_u_none_broadcast_error,
+     ('ValueError',
+      'could not be broadcast',
+      'give one of them a new axis ([:, none])',
+      'print the shapes on that line')),
+    (states_student_w11_sum_over_wrong_axis_axis_0,
+     ('the transition frequencies do not match a',
+      'does not seem to depend on the current one')),
+    (states_student_w12_1_based_states_argmax_1, ('states must lie in 0 .. 2', 'python counts from 0')),
+    (states_student_w13_new_default_rng_0_inside_function,
+     ('rngs with different seeds gave exactly the same states',)),
+    (states_student_w14_first_bin_drawn_from_a_0_instead_of_psi,
+     ('the first states are not distributed as psi',
+      'they match the row a[0]')),
+    (states_student_half_scaffold_loop_body_still, ('not done yet: fill in the `...`',)),
+]
+
+
+@pytest.mark.parametrize("fn, phrases", SAMPLE_STATES_STUDENT, ids=[f.__name__ for f, _ in SAMPLE_STATES_STUDENT])
+def test_sample_states_student_answers_get_their_own_message(fn, phrases, capsys):
+    assert_message(checks.check_sample_states, fn, capsys, *phrases)
+
+
+@pytest.mark.parametrize("fn", [
+    states_student_ok_alt_rng_choice_per_trial_slow_but_right,
+    states_student_ok_alt_strict_comparison,
+])
+def test_sample_states_student_right_answers_pass(fn, capsys):
+    assert_passes(checks.check_sample_states, fn, capsys)
+
+
+# ------------------------------------------------------------------------------------
+# sample_spikes: a student's play-through (wrong and right answers written against the scaffold)
+# ------------------------------------------------------------------------------------
+
+
+def spikes_student_w1_forgot_dt(states, L, dt, rng):
+    """Wrong (wrong01b.py, W1 forgot dt)."""
+    rates = L.T[states]
+    return rng.poisson(rates)
+
+
+def spikes_student_w2_l_states_without_transpose(states, L, dt, rng):
+    """Wrong (wrong01b.py, W2 L[states] without transpose)."""
+    rates = L[states]
+    return rng.poisson(rates * dt)
+
+
+def spikes_student_w3_np_random_poisson(states, L, dt, rng):
+    """Wrong (wrong01b.py, W3 np.random.poisson)."""
+    rates = L.T[states]
+    return np.random.poisson(rates * dt)
+
+
+def spikes_student_w4_ignore_states_mean_rate_per_neuron(states, L, dt, rng):
+    """Wrong (wrong01b.py, W4 ignore states: mean rate per neuron)."""
+    rates = np.broadcast_to(L.mean(axis=1), states.shape + (L.shape[0],))
+    return rng.poisson(rates * dt)
+
+
+def spikes_student_w5_dt_applied_twice(states, L, dt, rng):
+    """Wrong (wrong01b.py, W5 dt applied twice)."""
+    rates = L.T[states] * dt
+    return rng.poisson(rates * dt)
+
+
+def spikes_student_w6_divide_by_dt(states, L, dt, rng):
+    """Wrong (wrong01b.py, W6 divide by dt)."""
+    rates = L.T[states]
+    return rng.poisson(rates / dt)
+
+
+def spikes_student_w7_expected_counts_rounded_no_randomness(states, L, dt, rng):
+    """Wrong (wrong01b.py, W7 expected counts rounded, no randomness)."""
+    rates = L.T[states]
+    return np.round(rates * dt).astype(int)
+
+
+def spikes_student_w8_bernoulli_0_1_spikes_only(states, L, dt, rng):
+    """Wrong (wrong01b.py, W8 Bernoulli (0/1 spikes only))."""
+    rates = L.T[states]
+    return (rng.random(rates.shape) < rates * dt).astype(int)
+
+
+def spikes_student_w9_one_trial_drawn_and_copied_to_all(states, L, dt, rng):
+    """Wrong (wrong01b.py, W9 one trial drawn and copied to all)."""
+    rates = L.T[states]
+    y0 = rng.poisson(rates[0] * dt)
+    return np.broadcast_to(y0, rates.shape).copy()
+
+
+def spikes_student_w10_states_t_indexing_t_n_c(states, L, dt, rng):
+    """Wrong (wrong01b.py, W10 states.T indexing (T, n, C))."""
+    rates = L.T[states.T]
+    return rng.poisson(rates * dt)
+
+
+def spikes_student_w11_float_output_poisson_as_float(states, L, dt, rng):
+    """Wrong (wrong01b.py, W11 float output (poisson as float))."""
+    rates = L.T[states]
+    return rng.poisson(rates * dt).astype(float)
+
+
+def spikes_student_w12_new_rng_inside(states, L, dt, rng):
+    """Wrong (wrong01b.py, W12 new rng inside)."""
+    rng = np.random.default_rng(42)
+    rates = L.T[states]
+    return rng.poisson(rates * dt)
+
+
+def spikes_student_w13_gaussian_approx(states, L, dt, rng):
+    """Wrong (wrong01b.py, W13 gaussian approx)."""
+    rates = L.T[states] * dt
+    return np.maximum(0, np.round(rng.normal(rates, np.sqrt(rates)))).astype(int)
+
+
+def spikes_student_w14_transposed_output_n_c_t(states, L, dt, rng):
+    """Wrong (wrong01b.py, W14 transposed output (n, C, T))."""
+    rates = L.T[states]
+    return rng.poisson(rates * dt).transpose(0, 2, 1)
+
+
+def spikes_student_w15_take_along_axis_confusion_l_states_c_n_t(states, L, dt, rng):
+    """Wrong (wrong01b.py, W15 take_along_axis confusion: L[:, states] -> (C, n, T))."""
+    rates = L[:, states]
+    return rng.poisson(rates * dt)
+
+
+def spikes_student_w16_l_states_moved_axis_correctly_right(states, L, dt, rng):
+    """Right (wrong01b.py, W16 L[:, states] moved axis correctly (right))."""
+    rates = np.moveaxis(L[:, states], 0, -1)
+    return rng.poisson(rates * dt)
+
+
+def spikes_student_w17_exponential_isi_seen_as_poisson_with_rate_in(states, L, dt, rng):
+    """Wrong (wrong01b.py, W17 exponential ISI seen as poisson with rate in ms)."""
+    rates = L.T[states]
+    return rng.poisson(rates * dt * 1000)
+
+
+SAMPLE_SPIKES_STUDENT = [
+    (spikes_student_w1_forgot_dt, ('far too many spikes', 'forgot dt?')),
+    (spikes_student_w2_l_states_without_transpose, ('the last axis has k = 3 (states)',)),
+    (spikes_student_w3_np_random_poisson, ('your function uses the global random state',)),
+    (spikes_student_w4_ignore_states_mean_rate_per_neuron, ('can never spike there',)),
+    (spikes_student_w5_dt_applied_twice, ('far too few spikes', 'dt applied twice?')),
+    (spikes_student_w6_divide_by_dt, ('far too many spikes', 'divided by dt instead of multiplying?')),
+    (spikes_student_w7_expected_counts_rounded_no_randomness, ('your counts are not random',)),
+    (spikes_student_w8_bernoulli_0_1_spikes_only, ('counts above 1 never occur in your samples',)),
+    (spikes_student_w9_one_trial_drawn_and_copied_to_all, ('several trials got exactly the same spike counts',)),
+    (spikes_student_w10_states_t_indexing_t_n_c, ('axes are in the wrong order', '(t, n_trials, c)')),
+    (spikes_student_w11_float_output_poisson_as_float, ('should be integers', 'only the dtype is wrong')),
+    (spikes_student_w12_new_rng_inside, ('rngs with different seeds gave exactly the same counts',)),
+    (spikes_student_w13_gaussian_approx, ('the counts are not poisson',)),
+    (spikes_student_w14_transposed_output_n_c_t, ('axes are in the wrong order', '(n_trials, c, t)')),
+    (spikes_student_w15_take_along_axis_confusion_l_states_c_n_t, ('the neuron axis should be last',)),
+    (spikes_student_w17_exponential_isi_seen_as_poisson_with_rate_in,
+     ('far too many spikes',
+      '1,000 times the expected count')),
+]
+
+
+@pytest.mark.parametrize("fn, phrases", SAMPLE_SPIKES_STUDENT, ids=[f.__name__ for f, _ in SAMPLE_SPIKES_STUDENT])
+def test_sample_spikes_student_answers_get_their_own_message(fn, phrases, capsys):
+    assert_message(checks.check_sample_spikes, fn, capsys, *phrases)
+
+
+@pytest.mark.parametrize("fn", [spikes_student_w16_l_states_moved_axis_correctly_right])
+def test_sample_spikes_student_right_answers_pass(fn, capsys):
+    assert_passes(checks.check_sample_spikes, fn, capsys)

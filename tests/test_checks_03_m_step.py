@@ -369,7 +369,8 @@ def test_m_step_messages_are_distinct():
 
 def test_m_step_exception_message_names_line_and_type(capsys):
     out = assert_caught(checks.check_m_step, m_step_raises, capsys, "IndexError: index 3 is out of bounds")
-    assert "Print the shapes" in out
+    assert "index VALUE is out of range" in out  # a value error, not a shape error:
+    assert "Print the shapes" not in out  # no shapes advice
     assert "in m_step_raises, line" in out
     assert "gamma.sum(axis=(0, 1))[K]" in out
     assert "Traceback" not in out
@@ -402,3 +403,347 @@ def test_m_step_mistake_found_on_the_second_case(capsys):
 
     out = assert_message(checks.check_m_step, wrong_for_two_states, capsys, "a is transposed")
     assert "K = 2 states" in out
+
+
+# ------------------------------------------------------------------------------------
+# m_step: a student's play-through (wrong and right answers written against the scaffold)
+# ------------------------------------------------------------------------------------
+
+
+def m_step_student_w1_l_forgets_dt(Y, gamma, xi_sum, dt):
+    """Wrong (wrong03.py, W1 L forgets dt)."""
+    n_trials, T, C = Y.shape
+    K = gamma.shape[2]
+    F = gamma[:, 0].sum(axis=0)
+    O = gamma.sum(axis=(0, 1))
+    S = np.einsum("ntc,ntk->ck", Y, gamma)
+    psi = F / F.sum()
+    A = xi_sum / xi_sum.sum(axis=1, keepdims=True)
+    L = S / O
+    return psi, A, L
+
+
+def m_step_student_w2_a_divided_by_occupancy_o_think_1_trap(Y, gamma, xi_sum, dt):
+    """Wrong (wrong03.py, W2 A divided by occupancy O (Think! 1 trap))."""
+    n_trials, T, C = Y.shape
+    K = gamma.shape[2]
+    F = gamma[:, 0].sum(axis=0)
+    O = gamma.sum(axis=(0, 1))
+    S = np.einsum("ntc,ntk->ck", Y, gamma)
+    psi = F / F.sum()
+    A = xi_sum / O[:, None]
+    L = S / (O * dt)
+    return psi, A, L
+
+
+def m_step_student_w3_l_divided_by_departures_think_1_trap(Y, gamma, xi_sum, dt):
+    """Wrong (wrong03.py, W3 L divided by departures (Think! 1 trap))."""
+    n_trials, T, C = Y.shape
+    K = gamma.shape[2]
+    F = gamma[:, 0].sum(axis=0)
+    O = gamma.sum(axis=(0, 1))
+    S = np.einsum("ntc,ntk->ck", Y, gamma)
+    psi = F / F.sum()
+    A = xi_sum / xi_sum.sum(axis=1, keepdims=True)
+    L = S / (xi_sum.sum(axis=1) * dt)
+    return psi, A, L
+
+
+def m_step_student_w4_a_normalised_by_column_sums(Y, gamma, xi_sum, dt):
+    """Wrong (wrong03.py, W4 A normalised by column sums)."""
+    n_trials, T, C = Y.shape
+    K = gamma.shape[2]
+    F = gamma[:, 0].sum(axis=0)
+    O = gamma.sum(axis=(0, 1))
+    S = np.einsum("ntc,ntk->ck", Y, gamma)
+    psi = F / F.sum()
+    A = xi_sum / xi_sum.sum(axis=0, keepdims=True)
+    L = S / (O * dt)
+    return psi, A, L
+
+
+def m_step_student_w5_a_row_sums_without_keepdims(Y, gamma, xi_sum, dt):
+    """Wrong (wrong03.py, W5 A: row sums without keepdims)."""
+    n_trials, T, C = Y.shape
+    K = gamma.shape[2]
+    F = gamma[:, 0].sum(axis=0)
+    O = gamma.sum(axis=(0, 1))
+    S = np.einsum("ntc,ntk->ck", Y, gamma)
+    psi = F / F.sum()
+    A = xi_sum / xi_sum.sum(axis=1)
+    L = S / (O * dt)
+    return psi, A, L
+
+
+def m_step_student_w6_psi_from_occupancy_all_bins(Y, gamma, xi_sum, dt):
+    """Wrong (wrong03.py, W6 psi from occupancy (all bins))."""
+    n_trials, T, C = Y.shape
+    K = gamma.shape[2]
+    F = gamma[:, 0].sum(axis=0)
+    O = gamma.sum(axis=(0, 1))
+    S = np.einsum("ntc,ntk->ck", Y, gamma)
+    psi = O / O.sum()
+    A = xi_sum / xi_sum.sum(axis=1, keepdims=True)
+    L = S / (O * dt)
+    return psi, A, L
+
+
+def m_step_student_w7_s_transposed_k_c_via_einsum_kc(Y, gamma, xi_sum, dt):
+    """Wrong (wrong03.py, W7 S transposed (K, C) via einsum ->kc)."""
+    n_trials, T, C = Y.shape
+    K = gamma.shape[2]
+    F = gamma[:, 0].sum(axis=0)
+    O = gamma.sum(axis=(0, 1))
+    S = np.einsum("ntc,ntk->kc", Y, gamma)
+    psi = F / F.sum()
+    A = xi_sum / xi_sum.sum(axis=1, keepdims=True)
+    L = S / (O[:, None] * dt)
+    return psi, A, L
+
+
+def m_step_student_w8_s_product_of_sums_outer(Y, gamma, xi_sum, dt):
+    """Wrong (wrong03.py, W8 S = product of sums (outer))."""
+    n_trials, T, C = Y.shape
+    K = gamma.shape[2]
+    F = gamma[:, 0].sum(axis=0)
+    O = gamma.sum(axis=(0, 1))
+    S = np.outer(Y.sum(axis=(0, 1)), gamma.sum(axis=(0, 1))) / (n_trials * T)
+    psi = F / F.sum()
+    A = xi_sum / xi_sum.sum(axis=1, keepdims=True)
+    L = S / (O * dt)
+    return psi, A, L
+
+
+def m_step_student_w9_f_from_last_bin(Y, gamma, xi_sum, dt):
+    """Wrong (wrong03.py, W9 F from last bin)."""
+    n_trials, T, C = Y.shape
+    K = gamma.shape[2]
+    F = gamma[:, -1].sum(axis=0)
+    O = gamma.sum(axis=(0, 1))
+    S = np.einsum("ntc,ntk->ck", Y, gamma)
+    psi = F / F.sum()
+    A = xi_sum / xi_sum.sum(axis=1, keepdims=True)
+    L = S / (O * dt)
+    return psi, A, L
+
+
+def m_step_student_w10_in_place_normalisation_of_xi_sum(Y, gamma, xi_sum, dt):
+    """Wrong (wrong03.py, W10 in-place normalisation of xi_sum)."""
+    n_trials, T, C = Y.shape
+    K = gamma.shape[2]
+    xi_sum /= xi_sum.sum(axis=1, keepdims=True)
+    F = gamma[:, 0].sum(axis=0)
+    O = gamma.sum(axis=(0, 1))
+    S = np.einsum("ntc,ntk->ck", Y, gamma)
+    psi = F / F.sum()
+    A = xi_sum
+    L = S / (O * dt)
+    return psi, A, L
+
+
+def m_step_student_w11_wrong_reshape_y_reshape_c_1(Y, gamma, xi_sum, dt):
+    """Wrong (wrong03.py, W11 wrong reshape Y.reshape(C, -1))."""
+    n_trials, T, C = Y.shape
+    K = gamma.shape[2]
+    F = gamma[:, 0].sum(axis=0)
+    O = gamma.sum(axis=(0, 1))
+    S = Y.reshape(C, -1) @ gamma.reshape(-1, K)
+    psi = F / F.sum()
+    A = xi_sum / xi_sum.sum(axis=1, keepdims=True)
+    L = S / (O * dt)
+    return psi, A, L
+
+
+def m_step_student_w12_multiply_by_dt(Y, gamma, xi_sum, dt):
+    """Wrong (wrong03.py, W12 multiply by dt)."""
+    n_trials, T, C = Y.shape
+    K = gamma.shape[2]
+    F = gamma[:, 0].sum(axis=0)
+    O = gamma.sum(axis=(0, 1))
+    S = np.einsum("ntc,ntk->ck", Y, gamma)
+    psi = F / F.sum()
+    A = xi_sum / xi_sum.sum(axis=1, keepdims=True)
+    L = S * dt / O
+    return psi, A, L
+
+
+def m_step_student_w13_s_averaged_over_trials(Y, gamma, xi_sum, dt):
+    """Wrong (wrong03.py, W13 S averaged over trials)."""
+    n_trials, T, C = Y.shape
+    K = gamma.shape[2]
+    F = gamma[:, 0].sum(axis=0)
+    O = gamma.sum(axis=(0, 1))
+    S = np.einsum("ntc,ntk->ck", Y, gamma) / n_trials
+    psi = F / F.sum()
+    A = xi_sum / xi_sum.sum(axis=1, keepdims=True)
+    L = S / (O * dt)
+    return psi, A, L
+
+
+def m_step_student_w14_o_wrong_axes_0_2_t(Y, gamma, xi_sum, dt):
+    """Wrong (wrong03.py, W14 O wrong axes (0, 2) -> (T,))."""
+    n_trials, T, C = Y.shape
+    K = gamma.shape[2]
+    F = gamma[:, 0].sum(axis=0)
+    O = gamma.sum(axis=(0, 2))
+    S = np.einsum("ntc,ntk->ck", Y, gamma)
+    psi = F / F.sum()
+    A = xi_sum / xi_sum.sum(axis=1, keepdims=True)
+    L = S / (O * dt)
+    return psi, A, L
+
+
+def m_step_student_w15_s_uses_gamma_of_next_bin_off_by_one(Y, gamma, xi_sum, dt):
+    """Wrong (wrong03.py, W15 S uses gamma of next bin (off by one))."""
+    n_trials, T, C = Y.shape
+    K = gamma.shape[2]
+    F = gamma[:, 0].sum(axis=0)
+    O = gamma.sum(axis=(0, 1))
+    S = np.einsum("ntc,ntk->ck", Y[:, 1:], gamma[:, :-1])
+    psi = F / F.sum()
+    A = xi_sum / xi_sum.sum(axis=1, keepdims=True)
+    L = S / (O * dt)
+    return psi, A, L
+
+
+def m_step_student_w16_psi_not_normalised_f_alone(Y, gamma, xi_sum, dt):
+    """Wrong (wrong03.py, W16 psi not normalised (F alone))."""
+    n_trials, T, C = Y.shape
+    K = gamma.shape[2]
+    F = gamma[:, 0].sum(axis=0)
+    O = gamma.sum(axis=(0, 1))
+    S = np.einsum("ntc,ntk->ck", Y, gamma)
+    psi = F
+    A = xi_sum / xi_sum.sum(axis=1, keepdims=True)
+    L = S / (O * dt)
+    return psi, A, L
+
+
+def m_step_student_w17_psi_f_t(Y, gamma, xi_sum, dt):
+    """Wrong (wrong03.py, W17 psi = F / T)."""
+    n_trials, T, C = Y.shape
+    K = gamma.shape[2]
+    F = gamma[:, 0].sum(axis=0)
+    O = gamma.sum(axis=(0, 1))
+    S = np.einsum("ntc,ntk->ck", Y, gamma)
+    psi = F / T
+    A = xi_sum / xi_sum.sum(axis=1, keepdims=True)
+    L = S / (O * dt)
+    return psi, A, L
+
+
+def m_step_student_ok_alt_reshape_matmul_psi_mean(Y, gamma, xi_sum, dt):
+    """Right (wrong03.py, OK-alt reshape+matmul, psi=mean)."""
+    n_trials, T, C = Y.shape
+    K = gamma.shape[2]
+    F = gamma[:, 0].sum(axis=0)
+    O = gamma.sum(axis=(0, 1))
+    S = Y.reshape(-1, C).T @ gamma.reshape(-1, K)
+    psi = gamma[:, 0].mean(axis=0)
+    A = xi_sum / xi_sum.sum(axis=1, keepdims=True)
+    L = S / (O * dt)
+    return psi, A, L
+
+
+def m_step_student_half_only_psi_and_a_done(Y, gamma, xi_sum, dt):
+    """Wrong (wrong03.py, HALF only psi and A done)."""
+    n_trials, T, C = Y.shape
+    K = gamma.shape[2]
+    F = gamma[:, 0].sum(axis=0)
+    O = ...
+    S = ...
+    psi = F / F.sum()
+    A = xi_sum / xi_sum.sum(axis=1, keepdims=True)
+    L = ...
+    return psi, A, L
+
+
+def m_step_student_w18_f_from_gamma_1_bin_t_1_read_literally(Y, gamma, xi_sum, dt):
+    """Wrong (wrong03b.py, W18 F from gamma[:, 1] (bin t=1 read literally))."""
+    n_trials, T, C = Y.shape
+    K = gamma.shape[2]
+    F = gamma[:, 1].sum(axis=0)
+    O = gamma.sum(axis=(0, 1))
+    S = np.einsum("ntc,ntk->ck", Y, gamma)
+    psi = F / F.sum()
+    A = xi_sum / xi_sum.sum(axis=1, keepdims=True)
+    L = S / (O * dt)
+    return psi, A, L
+
+
+def m_step_student_w19_a_xi_sum_xi_sum_sum_global_normalisation(Y, gamma, xi_sum, dt):
+    """Wrong (wrong03b.py, W19 A = xi_sum / xi_sum.sum() (global normalisation))."""
+    n_trials, T, C = Y.shape
+    K = gamma.shape[2]
+    F = gamma[:, 0].sum(axis=0)
+    O = gamma.sum(axis=(0, 1))
+    S = np.einsum("ntc,ntk->ck", Y, gamma)
+    psi = F / F.sum()
+    A = xi_sum / xi_sum.sum()
+    L = S / (O * dt)
+    return psi, A, L
+
+
+def m_step_student_w20_l_s_o_none_dt_broadcast_wrong_k_c(Y, gamma, xi_sum, dt):
+    """Wrong (wrong03b.py, W20 L = S / O[:, None] / dt (broadcast wrong, K!=C))."""
+    n_trials, T, C = Y.shape
+    K = gamma.shape[2]
+    F = gamma[:, 0].sum(axis=0)
+    O = gamma.sum(axis=(0, 1))
+    S = np.einsum("ntc,ntk->ck", Y, gamma)
+    psi = F / F.sum()
+    A = xi_sum / xi_sum.sum(axis=1, keepdims=True)
+    L = S / (O[:, None] * dt)
+    return psi, A, L
+
+
+def m_step_student_w21_o_from_xi_row_sums_last_gamma_right(Y, gamma, xi_sum, dt):
+    """Right (wrong03b.py, W21 O from xi row sums + last gamma (right))."""
+    n_trials, T, C = Y.shape
+    K = gamma.shape[2]
+    F = gamma[:, 0].sum(axis=0)
+    O = xi_sum.sum(axis=1) + gamma[:, -1].sum(axis=0)
+    S = np.einsum("ntc,ntk->ck", Y, gamma)
+    psi = F / F.sum()
+    A = xi_sum / xi_sum.sum(axis=1, keepdims=True)
+    L = S / (O * dt)
+    return psi, A, L
+
+
+M_STEP_STUDENT = [
+    (m_step_student_w1_l_forgets_dt, ('l is in spikes per bin, not hz',)),
+    (m_step_student_w2_a_divided_by_occupancy_o_think_1_trap, ('the denominator is the occupancy o',)),
+    (m_step_student_w3_l_divided_by_departures_think_1_trap,
+     ('l divides the expected spikes by the expected departures',)),
+    (m_step_student_w4_a_normalised_by_column_sums, ('a is normalised by columns',)),
+    (m_step_student_w5_a_row_sums_without_keepdims, ('a divides column j by the total of row j', 'keepdims=true')),
+    (m_step_student_w6_psi_from_occupancy_all_bins, ('psi is the average over all bins', 'gamma[:, 0]')),
+    (m_step_student_w7_s_transposed_k_c_via_einsum_kc, ('l is transposed: shape',)),
+    (m_step_student_w8_s_product_of_sums_outer, ('l is the same in every state',)),
+    (m_step_student_w9_f_from_last_bin, ('psi comes from the last bin', 'gamma[:, 0]')),
+    (m_step_student_w10_in_place_normalisation_of_xi_sum, ('your function modified its input `xi_sum` in place',)),
+    (m_step_student_w11_wrong_reshape_y_reshape_c_1, ('a reshape scrambled the order',)),
+    (m_step_student_w12_multiply_by_dt, ('l is multiplied by dt instead of divided by it',)),
+    (m_step_student_w13_s_averaged_over_trials, ('l is 4 times too small, the number of trials',)),
+    (m_step_student_w14_o_wrong_axes_0_2_t, ('ValueError', 'print the shapes on that line')),
+    (m_step_student_w15_s_uses_gamma_of_next_bin_off_by_one, ('off by one bin', 'posterior of the same bin')),
+    (m_step_student_w16_psi_not_normalised_f_alone, ('psi sums to 4, the number of trials', 'n_k, `starts`')),
+    (m_step_student_w17_psi_f_t, ('psi sums to 0.06667, not 1', 'only the first bin of each trial counts')),
+    (m_step_student_half_only_psi_and_a_done, ('not done yet: fill in the `...`',)),
+    (m_step_student_w18_f_from_gamma_1_bin_t_1_read_literally, ('psi comes from the second bin', 'gamma[:, 0]')),
+    (m_step_student_w19_a_xi_sum_xi_sum_sum_global_normalisation, ('a is divided by the total of xi_sum',)),
+    (m_step_student_w20_l_s_o_none_dt_broadcast_wrong_k_c, ('ValueError', 'print the shapes on that line')),
+]
+
+
+@pytest.mark.parametrize("fn, phrases", M_STEP_STUDENT, ids=[f.__name__ for f, _ in M_STEP_STUDENT])
+def test_m_step_student_answers_get_their_own_message(fn, phrases, capsys):
+    assert_message(checks.check_m_step, fn, capsys, *phrases)
+
+
+@pytest.mark.parametrize("fn", [
+    m_step_student_ok_alt_reshape_matmul_psi_mean,
+    m_step_student_w21_o_from_xi_row_sums_last_gamma_right,
+])
+def test_m_step_student_right_answers_pass(fn, capsys):
+    assert_passes(checks.check_m_step, fn, capsys)

@@ -19,6 +19,7 @@ from check_helpers import assert_caught, assert_message, assert_passes, not_done
 from test_checks_03_m_step import m_step_loops  # noqa: E402
 
 e_step, m_step, log_likelihood = helpers.e_step, helpers.m_step, helpers.log_likelihood
+m_step_used = helpers.m_step  # the name notebook 04's scaffold calls
 
 
 # ------------------------------------------------------------------------------------
@@ -460,3 +461,347 @@ def test_reference_run_em_matches_fit_em():
     fit = helpers.fit_em(d["Y"], 3, d["dt"], n_iter=10, tol=1e-6, init=start)
     np.testing.assert_array_equal(lls, fit.lls)
     np.testing.assert_array_equal(L, fit.L)
+
+
+# ------------------------------------------------------------------------------------
+# run_em: a student's play-through (wrong and right answers written against the scaffold)
+# ------------------------------------------------------------------------------------
+
+
+def em_student_w1_test_before_appending_break_without_recording(Y, psi, A, L, dt, n_iter, tol):
+    """Wrong (wrong04.py, W1 test before appending, break without recording)."""
+    lls = []
+    for m in range(n_iter):
+        post = helpers.e_step(Y, psi, A, L, dt)
+        if lls and post.ll - lls[-1] <= tol * abs(post.ll):
+            break
+        lls.append(post.ll)
+        psi, A, L = m_step_used(Y, post.gamma, post.xi_sum, dt)
+    else:
+        lls.append(helpers.log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, np.array(lls)
+
+
+def em_student_w2_no_final_log_likelihood_no_else(Y, psi, A, L, dt, n_iter, tol):
+    """Wrong (wrong04.py, W2 no final log-likelihood (no else))."""
+    lls = []
+    for m in range(n_iter):
+        post = helpers.e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if len(lls) > 1 and lls[-1] - lls[-2] <= tol * abs(lls[-1]):
+            break
+        psi, A, L = m_step_used(Y, post.gamma, post.xi_sum, dt)
+    return psi, A, L, np.array(lls)
+
+
+def em_student_w3_final_ll_appended_even_after_break(Y, psi, A, L, dt, n_iter, tol):
+    """Wrong (wrong04.py, W3 final LL appended even after break)."""
+    lls = []
+    for m in range(n_iter):
+        post = helpers.e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if len(lls) > 1 and lls[-1] - lls[-2] <= tol * abs(lls[-1]):
+            break
+        psi, A, L = m_step_used(Y, post.gamma, post.xi_sum, dt)
+    lls.append(helpers.log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, np.array(lls)
+
+
+def em_student_w4_m_step_before_the_test(Y, psi, A, L, dt, n_iter, tol):
+    """Wrong (wrong04.py, W4 M-step before the test)."""
+    lls = []
+    for m in range(n_iter):
+        post = helpers.e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        psi, A, L = m_step_used(Y, post.gamma, post.xi_sum, dt)
+        if len(lls) > 1 and lls[-1] - lls[-2] <= tol * abs(lls[-1]):
+            break
+    else:
+        lls.append(helpers.log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, np.array(lls)
+
+
+def em_student_w5_absolute_tolerance(Y, psi, A, L, dt, n_iter, tol):
+    """Wrong (wrong04.py, W5 absolute tolerance)."""
+    lls = []
+    for m in range(n_iter):
+        post = helpers.e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if len(lls) > 1 and lls[-1] - lls[-2] <= tol:
+            break
+        psi, A, L = m_step_used(Y, post.gamma, post.xi_sum, dt)
+    else:
+        lls.append(helpers.log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, np.array(lls)
+
+
+def em_student_w6_relative_to_lls_2_ok(Y, psi, A, L, dt, n_iter, tol):
+    """Right (wrong04.py, W6 relative to |lls[-2]| (ok?))."""
+    lls = []
+    for m in range(n_iter):
+        post = helpers.e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if len(lls) > 1 and lls[-1] - lls[-2] <= tol * abs(lls[-2]):
+            break
+        psi, A, L = m_step_used(Y, post.gamma, post.xi_sum, dt)
+    else:
+        lls.append(helpers.log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, np.array(lls)
+
+
+def em_student_w7_forgot_abs_tol_lls_1_negative(Y, psi, A, L, dt, n_iter, tol):
+    """Wrong (wrong04.py, W7 forgot abs: tol * lls[-1] (negative))."""
+    lls = []
+    for m in range(n_iter):
+        post = helpers.e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if len(lls) > 1 and lls[-1] - lls[-2] <= tol * lls[-1]:
+            break
+        psi, A, L = m_step_used(Y, post.gamma, post.xi_sum, dt)
+    else:
+        lls.append(helpers.log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, np.array(lls)
+
+
+def em_student_w8_m_step_result_discarded(Y, psi, A, L, dt, n_iter, tol):
+    """Wrong (wrong04.py, W8 M-step result discarded)."""
+    lls = []
+    for m in range(n_iter):
+        post = helpers.e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if len(lls) > 1 and lls[-1] - lls[-2] <= tol * abs(lls[-1]):
+            break
+        m_step_used(Y, post.gamma, post.xi_sum, dt)
+    else:
+        lls.append(helpers.log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, np.array(lls)
+
+
+def em_student_w9_new_names_e_step_keeps_old_params(Y, psi, A, L, dt, n_iter, tol):
+    """Wrong (wrong04.py, W9 new names, E-step keeps old params)."""
+    lls = []
+    psi_new, A_new, L_new = psi, A, L
+    for m in range(n_iter):
+        post = helpers.e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if len(lls) > 1 and lls[-1] - lls[-2] <= tol * abs(lls[-1]):
+            break
+        psi_new, A_new, L_new = m_step_used(Y, post.gamma, post.xi_sum, dt)
+    else:
+        lls.append(helpers.log_likelihood(Y, psi_new, A_new, L_new, dt))
+    return psi_new, A_new, L_new, np.array(lls)
+
+
+def em_student_w10_range_n_iter_1(Y, psi, A, L, dt, n_iter, tol):
+    """Wrong (wrong04.py, W10 range(n_iter + 1))."""
+    lls = []
+    for m in range(n_iter + 1):
+        post = helpers.e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if len(lls) > 1 and lls[-1] - lls[-2] <= tol * abs(lls[-1]):
+            break
+        psi, A, L = m_step_used(Y, post.gamma, post.xi_sum, dt)
+    else:
+        lls.append(helpers.log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, np.array(lls)
+
+
+def em_student_w11_per_trial_mean_ll(Y, psi, A, L, dt, n_iter, tol):
+    """Wrong (wrong04.py, W11 per-trial mean LL)."""
+    lls = []
+    for m in range(n_iter):
+        post = helpers.e_step(Y, psi, A, L, dt)
+        lls.append(post.ll / Y.shape[0])
+        if len(lls) > 1 and lls[-1] - lls[-2] <= tol * abs(lls[-1]):
+            break
+        psi, A, L = m_step_used(Y, post.gamma, post.xi_sum, dt)
+    else:
+        lls.append(helpers.log_likelihood(Y, psi, A, L, dt) / Y.shape[0])
+    return psi, A, L, np.array(lls)
+
+
+def em_student_w12_in_place_update_of_inputs(Y, psi, A, L, dt, n_iter, tol):
+    """Wrong (wrong04.py, W12 in-place update of inputs)."""
+    lls = []
+    for m in range(n_iter):
+        post = helpers.e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if len(lls) > 1 and lls[-1] - lls[-2] <= tol * abs(lls[-1]):
+            break
+        p2, A2, L2 = m_step_used(Y, post.gamma, post.xi_sum, dt)
+        psi[:] = p2; A[:] = A2; L[:] = L2
+    else:
+        lls.append(helpers.log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, np.array(lls)
+
+
+def em_student_w13_no_len_check_indexerror_on_first_pass(Y, psi, A, L, dt, n_iter, tol):
+    """Wrong (wrong04.py, W13 no len check -> IndexError on first pass)."""
+    lls = []
+    for m in range(n_iter):
+        post = helpers.e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if lls[-1] - lls[-2] <= tol * abs(lls[-1]):
+            break
+        psi, A, L = m_step_used(Y, post.gamma, post.xi_sum, dt)
+    else:
+        lls.append(helpers.log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, np.array(lls)
+
+
+def em_student_w14_m_1_test_starts_one_pass_late(Y, psi, A, L, dt, n_iter, tol):
+    """Wrong (wrong04.py, W14 m > 1 (test starts one pass late))."""
+    lls = []
+    for m in range(n_iter):
+        post = helpers.e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if m > 1 and lls[-1] - lls[-2] <= tol * abs(lls[-1]):
+            break
+        psi, A, L = m_step_used(Y, post.gamma, post.xi_sum, dt)
+    else:
+        lls.append(helpers.log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, np.array(lls)
+
+
+def em_student_w15_strict_ok(Y, psi, A, L, dt, n_iter, tol):
+    """Right (wrong04.py, W15 strict < (ok?))."""
+    lls = []
+    for m in range(n_iter):
+        post = helpers.e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if len(lls) > 1 and lls[-1] - lls[-2] < tol * abs(lls[-1]):
+            break
+        psi, A, L = m_step_used(Y, post.gamma, post.xi_sum, dt)
+    else:
+        lls.append(helpers.log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, np.array(lls)
+
+
+def em_student_w16_abs_gain_ok(Y, psi, A, L, dt, n_iter, tol):
+    """Right (wrong04.py, W16 abs(gain) (ok?))."""
+    lls = []
+    for m in range(n_iter):
+        post = helpers.e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if len(lls) > 1 and abs(lls[-1] - lls[-2]) <= tol * abs(lls[-1]):
+            break
+        psi, A, L = m_step_used(Y, post.gamma, post.xi_sum, dt)
+    else:
+        lls.append(helpers.log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, np.array(lls)
+
+
+def em_student_w17_stop_when_gain_tol_inverted(Y, psi, A, L, dt, n_iter, tol):
+    """Wrong (wrong04.py, W17 stop when gain >= tol (inverted))."""
+    lls = []
+    for m in range(n_iter):
+        post = helpers.e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if len(lls) > 1 and lls[-1] - lls[-2] >= tol * abs(lls[-1]):
+            break
+        psi, A, L = m_step_used(Y, post.gamma, post.xi_sum, dt)
+    else:
+        lls.append(helpers.log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, np.array(lls)
+
+
+def em_student_w18_flag_based_but_flag_never_set(Y, psi, A, L, dt, n_iter, tol):
+    """Wrong (wrong04.py, W18 flag-based, but flag never set)."""
+    lls = []
+    stopped = False
+    for m in range(n_iter):
+        post = helpers.e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if len(lls) > 1 and lls[-1] - lls[-2] <= tol * abs(lls[-1]):
+            break
+        psi, A, L = m_step_used(Y, post.gamma, post.xi_sum, dt)
+    if not stopped:
+        lls.append(helpers.log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, np.array(lls)
+
+
+def em_student_w19_else_attached_to_if_inside_loop(Y, psi, A, L, dt, n_iter, tol):
+    """Wrong (wrong04.py, W19 else attached to if (inside loop))."""
+    lls = []
+    for m in range(n_iter):
+        post = helpers.e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if len(lls) > 1 and lls[-1] - lls[-2] <= tol * abs(lls[-1]):
+            break
+        else:
+            psi, A, L = m_step_used(Y, post.gamma, post.xi_sum, dt)
+    return psi, A, L, np.array(lls)
+
+
+def em_student_w20_returns_lls_as_list(Y, psi, A, L, dt, n_iter, tol):
+    """Right (wrong04.py, W20 uses gamma from wrong place: gamma[:, 0]-only? (returns lls list))."""
+    lls = []
+    for m in range(n_iter):
+        post = helpers.e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        if len(lls) > 1 and lls[-1] - lls[-2] <= tol * abs(lls[-1]):
+            break
+        psi, A, L = m_step_used(Y, post.gamma, post.xi_sum, dt)
+    else:
+        lls.append(helpers.log_likelihood(Y, psi, A, L, dt))
+    return psi, A, L, lls
+
+
+def em_student_half_only_appends(Y, psi, A, L, dt, n_iter, tol):
+    """Wrong (wrong04.py, HALF only appends)."""
+    lls = []
+    for m in range(n_iter):
+        post = helpers.e_step(Y, psi, A, L, dt)
+        lls.append(post.ll)
+        ...  # the stopping rule: if it holds, leave the loop now
+        ...  # M-step: the parameters of the next pass
+    ...  # only if EM did not stop early: record the final parameters' log-likelihood
+    return psi, A, L, np.array(lls)
+
+
+RUN_EM_STUDENT = [
+    (em_student_w1_test_before_appending_break_without_recording,
+     ('the log-likelihood that triggered the stop is missing',)),
+    (em_student_w2_no_final_log_likelihood_no_else, ('lls has 4 entries', 'the last entry is missing')),
+    (em_student_w3_final_ll_appended_even_after_break,
+     ('after stopping early, the last log-likelihood is appended twice',)),
+    (em_student_w4_m_step_before_the_test, ('one m-step newer than lls[-1]',)),
+    (em_student_w5_absolute_tolerance, ('absolute tolerance',)),
+    (em_student_w7_forgot_abs_tol_lls_1_negative, ('never stopped early', 'use tol * abs(ℓ)')),
+    (em_student_w8_m_step_result_discarded, ('the parameters are never updated',)),
+    (em_student_w9_new_names_e_step_keeps_old_params, ('the parameters are never updated',)),
+    (em_student_w10_range_n_iter_1, ('one m-step too many',)),
+    (em_student_w11_per_trial_mean_ll, ('lls looks like log-likelihoods per trial',)),
+    (em_student_w12_in_place_update_of_inputs, ('modified its input', 'in place')),
+    (em_student_w13_no_len_check_indexerror_on_first_pass,
+     ('indexerror: list index out of range',
+      'a list is shorter than the code assumes',
+      'lls[-2] on the first pass')),
+    (em_student_w14_m_1_test_starts_one_pass_late,
+     ('em stopped one m-step late',
+      'must stop right after its first m-step',
+      'm >= 1')),
+    (em_student_w17_stop_when_gain_tol_inverted,
+     ('your stopping test is inverted',
+      'when the gain is large',
+      'at most tol * |ℓ(m)|')),
+    (em_student_w18_flag_based_but_flag_never_set,
+     ('after stopping early, the last log-likelihood is appended twice',)),
+    (em_student_w19_else_attached_to_if_inside_loop, ('lls has 4 entries', 'the last entry is missing')),
+    (em_student_half_only_appends, ('not done yet: fill in the `...`',)),
+]
+
+
+@pytest.mark.parametrize("fn, phrases", RUN_EM_STUDENT, ids=[f.__name__ for f, _ in RUN_EM_STUDENT])
+def test_run_em_student_answers_get_their_own_message(fn, phrases, capsys):
+    assert_message(checks.check_run_em, fn, capsys, *phrases)
+
+
+@pytest.mark.parametrize("fn", [
+    em_student_w6_relative_to_lls_2_ok,
+    em_student_w15_strict_ok,
+    em_student_w16_abs_gain_ok,
+    em_student_w20_returns_lls_as_list,
+])
+def test_run_em_student_right_answers_pass(fn, capsys):
+    assert_passes(checks.check_run_em, fn, capsys)

@@ -642,3 +642,643 @@ def test_heldout_second_case_stops_before_convergence():
     full = helpers.fit_em(Y_tr, K, dt, seed=seed)
     assert short.n_steps == n_iter and full.n_steps > n_iter
     assert not np.isclose(short.lls[-1], full.lls[-1], rtol=1e-6)
+
+
+# ------------------------------------------------------------------------------------
+# viterbi: a student's play-through (wrong and right answers written against the scaffold)
+# ------------------------------------------------------------------------------------
+
+
+def vit_student_w1_log_a_t(log_obs, psi, A):
+    """Wrong (wrong06a.py, W1 log_A.T)."""
+    n_trials, T, K = log_obs.shape
+    with np.errstate(divide="ignore"):
+        log_psi, log_A = np.log(psi), np.log(A)
+    back = np.zeros((n_trials, T, K), dtype=int)
+    path = np.zeros((n_trials, T), dtype=int)
+    trials = np.arange(n_trials)
+    delta = log_psi + log_obs[:, 0]
+    for t in range(1, T):
+        scores = delta[:, :, None] + log_A.T
+        back[:, t] = scores.argmax(axis=1)
+        delta = scores.max(axis=1) + log_obs[:, t]
+    path[:, -1] = delta.argmax(axis=1)
+    for t in range(T - 1, 0, -1):
+        path[:, t - 1] = back[trials, t, path[:, t]]
+    return path
+
+
+def vit_student_w2_argmax_max_over_axis_2(log_obs, psi, A):
+    """Wrong (wrong06a.py, W2 argmax/max over axis=2)."""
+    n_trials, T, K = log_obs.shape
+    with np.errstate(divide="ignore"):
+        log_psi, log_A = np.log(psi), np.log(A)
+    back = np.zeros((n_trials, T, K), dtype=int)
+    path = np.zeros((n_trials, T), dtype=int)
+    trials = np.arange(n_trials)
+    delta = log_psi + log_obs[:, 0]
+    for t in range(1, T):
+        scores = delta[:, :, None] + log_A
+        back[:, t] = scores.argmax(axis=2)
+        delta = scores.max(axis=2) + log_obs[:, t]
+    path[:, -1] = delta.argmax(axis=1)
+    for t in range(T - 1, 0, -1):
+        path[:, t - 1] = back[trials, t, path[:, t]]
+    return path
+
+
+def vit_student_w3_forgot_log_obs_in_update(log_obs, psi, A):
+    """Wrong (wrong06a.py, W3 forgot log_obs in update)."""
+    n_trials, T, K = log_obs.shape
+    with np.errstate(divide="ignore"):
+        log_psi, log_A = np.log(psi), np.log(A)
+    back = np.zeros((n_trials, T, K), dtype=int)
+    path = np.zeros((n_trials, T), dtype=int)
+    trials = np.arange(n_trials)
+    delta = log_psi + log_obs[:, 0]
+    for t in range(1, T):
+        scores = delta[:, :, None] + log_A
+        back[:, t] = scores.argmax(axis=1)
+        delta = scores.max(axis=1)
+    path[:, -1] = delta.argmax(axis=1)
+    for t in range(T - 1, 0, -1):
+        path[:, t - 1] = back[trials, t, path[:, t]]
+    return path
+
+
+def vit_student_w4_backtrack_without_trials_index(log_obs, psi, A):
+    """Wrong (wrong06a.py, W4 backtrack without trials index)."""
+    n_trials, T, K = log_obs.shape
+    with np.errstate(divide="ignore"):
+        log_psi, log_A = np.log(psi), np.log(A)
+    back = np.zeros((n_trials, T, K), dtype=int)
+    path = np.zeros((n_trials, T), dtype=int)
+    trials = np.arange(n_trials)
+    delta = log_psi + log_obs[:, 0]
+    for t in range(1, T):
+        scores = delta[:, :, None] + log_A
+        back[:, t] = scores.argmax(axis=1)
+        delta = scores.max(axis=1) + log_obs[:, t]
+    path[:, -1] = delta.argmax(axis=1)
+    for t in range(T - 1, 0, -1):
+        path[:, t - 1] = back[:, t, path[:, t]]
+    return path
+
+
+def vit_student_w5_backtrack_off_by_one_t_1(log_obs, psi, A):
+    """Wrong (wrong06a.py, W5 backtrack off by one (t-1))."""
+    n_trials, T, K = log_obs.shape
+    with np.errstate(divide="ignore"):
+        log_psi, log_A = np.log(psi), np.log(A)
+    back = np.zeros((n_trials, T, K), dtype=int)
+    path = np.zeros((n_trials, T), dtype=int)
+    trials = np.arange(n_trials)
+    delta = log_psi + log_obs[:, 0]
+    for t in range(1, T):
+        scores = delta[:, :, None] + log_A
+        back[:, t] = scores.argmax(axis=1)
+        delta = scores.max(axis=1) + log_obs[:, t]
+    path[:, -1] = delta.argmax(axis=1)
+    for t in range(T - 1, 0, -1):
+        path[:, t - 1] = back[trials, t - 1, path[:, t]]
+    return path
+
+
+def vit_student_w6_argmax_without_axis_flattened(log_obs, psi, A):
+    """Wrong (wrong06a.py, W6 argmax without axis (flattened))."""
+    n_trials, T, K = log_obs.shape
+    with np.errstate(divide="ignore"):
+        log_psi, log_A = np.log(psi), np.log(A)
+    back = np.zeros((n_trials, T, K), dtype=int)
+    path = np.zeros((n_trials, T), dtype=int)
+    trials = np.arange(n_trials)
+    delta = log_psi + log_obs[:, 0]
+    for t in range(1, T):
+        scores = delta[:, :, None] + log_A
+        back[:, t] = scores.argmax(axis=1)
+        delta = scores.max(axis=1) + log_obs[:, t]
+    path[:, -1] = delta.argmax()
+    for t in range(T - 1, 0, -1):
+        path[:, t - 1] = back[trials, t, path[:, t]]
+    return path
+
+
+def vit_student_w7_init_forgets_log_psi(log_obs, psi, A):
+    """Wrong (wrong06a.py, W7 init forgets log_psi)."""
+    n_trials, T, K = log_obs.shape
+    with np.errstate(divide="ignore"):
+        log_psi, log_A = np.log(psi), np.log(A)
+    back = np.zeros((n_trials, T, K), dtype=int)
+    path = np.zeros((n_trials, T), dtype=int)
+    trials = np.arange(n_trials)
+    delta = log_obs[:, 0]
+    for t in range(1, T):
+        scores = delta[:, :, None] + log_A
+        back[:, t] = scores.argmax(axis=1)
+        delta = scores.max(axis=1) + log_obs[:, t]
+    path[:, -1] = delta.argmax(axis=1)
+    for t in range(T - 1, 0, -1):
+        path[:, t - 1] = back[trials, t, path[:, t]]
+    return path
+
+
+def vit_student_w8_probabilities_not_logs(log_obs, psi, A):
+    """Wrong (wrong06a.py, W8 probabilities, not logs)."""
+    n_trials, T, K = log_obs.shape
+    obs = np.exp(log_obs)
+    back = np.zeros((n_trials, T, K), dtype=int)
+    path = np.zeros((n_trials, T), dtype=int)
+    trials = np.arange(n_trials)
+    delta = psi * obs[:, 0]
+    for t in range(1, T):
+        scores = delta[:, :, None] * A
+        back[:, t] = scores.argmax(axis=1)
+        delta = scores.max(axis=1) * obs[:, t]
+    path[:, -1] = delta.argmax(axis=1)
+    for t in range(T - 1, 0, -1):
+        path[:, t - 1] = back[trials, t, path[:, t]]
+    return path
+
+
+def vit_student_w9_greedy_no_backtracking(log_obs, psi, A):
+    """Wrong (wrong06a.py, W9 greedy: argmax of delta each bin, no backtracking)."""
+    n_trials, T, K = log_obs.shape
+    with np.errstate(divide="ignore"):
+        log_psi, log_A = np.log(psi), np.log(A)
+    path = np.zeros((n_trials, T), dtype=int)
+    delta = log_psi + log_obs[:, 0]
+    path[:, 0] = delta.argmax(axis=1)
+    for t in range(1, T):
+        scores = delta[:, :, None] + log_A
+        delta = scores.max(axis=1) + log_obs[:, t]
+        path[:, t] = delta.argmax(axis=1)
+    return path
+
+
+def vit_student_w10_back_stores_max_values_not_argmax(log_obs, psi, A):
+    """Wrong (wrong06a.py, W10 back stores max values not argmax)."""
+    n_trials, T, K = log_obs.shape
+    with np.errstate(divide="ignore"):
+        log_psi, log_A = np.log(psi), np.log(A)
+    back = np.zeros((n_trials, T, K), dtype=int)
+    path = np.zeros((n_trials, T), dtype=int)
+    trials = np.arange(n_trials)
+    delta = log_psi + log_obs[:, 0]
+    for t in range(1, T):
+        scores = delta[:, :, None] + log_A
+        back[:, t] = scores.max(axis=1)
+        delta = scores.max(axis=1) + log_obs[:, t]
+    path[:, -1] = delta.argmax(axis=1)
+    for t in range(T - 1, 0, -1):
+        path[:, t - 1] = back[trials, t, path[:, t]]
+    return path
+
+
+def vit_student_w11_backtrack_loop_wrong_direction(log_obs, psi, A):
+    """Wrong (wrong06a.py, W11 backtrack loop wrong direction)."""
+    n_trials, T, K = log_obs.shape
+    with np.errstate(divide="ignore"):
+        log_psi, log_A = np.log(psi), np.log(A)
+    back = np.zeros((n_trials, T, K), dtype=int)
+    path = np.zeros((n_trials, T), dtype=int)
+    trials = np.arange(n_trials)
+    delta = log_psi + log_obs[:, 0]
+    for t in range(1, T):
+        scores = delta[:, :, None] + log_A
+        back[:, t] = scores.argmax(axis=1)
+        delta = scores.max(axis=1) + log_obs[:, t]
+    path[:, -1] = delta.argmax(axis=1)
+    for t in range(1, T):
+        path[:, t] = back[trials, t, path[:, t - 1]]
+    return path
+
+
+def vit_student_w12_log_obs_t_1_in_update(log_obs, psi, A):
+    """Wrong (wrong06a.py, W12 log_obs[:, t-1] in update)."""
+    n_trials, T, K = log_obs.shape
+    with np.errstate(divide="ignore"):
+        log_psi, log_A = np.log(psi), np.log(A)
+    back = np.zeros((n_trials, T, K), dtype=int)
+    path = np.zeros((n_trials, T), dtype=int)
+    trials = np.arange(n_trials)
+    delta = log_psi + log_obs[:, 0]
+    for t in range(1, T):
+        scores = delta[:, :, None] + log_A
+        back[:, t] = scores.argmax(axis=1)
+        delta = scores.max(axis=1) + log_obs[:, t - 1]
+    path[:, -1] = delta.argmax(axis=1)
+    for t in range(T - 1, 0, -1):
+        path[:, t - 1] = back[trials, t, path[:, t]]
+    return path
+
+
+def vit_student_w13_delta_none_expand_wrong_axis(log_obs, psi, A):
+    """Wrong (wrong06a.py, W13 delta[:, None, :] expand wrong axis)."""
+    n_trials, T, K = log_obs.shape
+    with np.errstate(divide="ignore"):
+        log_psi, log_A = np.log(psi), np.log(A)
+    back = np.zeros((n_trials, T, K), dtype=int)
+    path = np.zeros((n_trials, T), dtype=int)
+    trials = np.arange(n_trials)
+    delta = log_psi + log_obs[:, 0]
+    for t in range(1, T):
+        scores = delta[:, None, :] + log_A
+        back[:, t] = scores.argmax(axis=1)
+        delta = scores.max(axis=1) + log_obs[:, t]
+    path[:, -1] = delta.argmax(axis=1)
+    for t in range(T - 1, 0, -1):
+        path[:, t - 1] = back[trials, t, path[:, t]]
+    return path
+
+
+def vit_student_w14_no_renormalisation_normal(log_obs, psi, A):
+    """Right (wrong06a.py, W14 no renormalisation, normal)."""
+    n_trials, T, K = log_obs.shape
+    with np.errstate(divide="ignore"):
+        log_psi, log_A = np.log(psi), np.log(A)
+    back = np.zeros((n_trials, T, K), dtype=int)
+    path = np.zeros((n_trials, T), dtype=int)
+    trials = np.arange(n_trials)
+    delta = log_psi + log_obs[:, 0]
+    for t in range(1, T):
+        scores = delta[:, :, None] + log_A
+        back[:, t] = scores.argmax(axis=1)
+        delta = scores.max(axis=1) + log_obs[:, t]
+    path[:, -1] = delta.argmax(axis=1)
+    for t in range(T - 1, 0, -1):
+        path[:, t - 1] = back[trials, t, path[:, t]]
+    return path
+
+
+def vit_student_w15_backtrack_loop_stops_early_range_t_1_1_1(log_obs, psi, A):
+    """Wrong (wrong06a.py, W15 backtrack loop stops early range(T-1, 1, -1))."""
+    n_trials, T, K = log_obs.shape
+    with np.errstate(divide="ignore"):
+        log_psi, log_A = np.log(psi), np.log(A)
+    back = np.zeros((n_trials, T, K), dtype=int)
+    path = np.zeros((n_trials, T), dtype=int)
+    trials = np.arange(n_trials)
+    delta = log_psi + log_obs[:, 0]
+    for t in range(1, T):
+        scores = delta[:, :, None] + log_A
+        back[:, t] = scores.argmax(axis=1)
+        delta = scores.max(axis=1) + log_obs[:, t]
+    path[:, -1] = delta.argmax(axis=1)
+    for t in range(T - 1, 1, -1):
+        path[:, t - 1] = back[trials, t, path[:, t]]
+    return path
+
+
+def vit_student_w16_last_state_from_log_obs_1_only(log_obs, psi, A):
+    """Wrong (wrong06a.py, W16 last state from log_obs[:, -1] only)."""
+    n_trials, T, K = log_obs.shape
+    with np.errstate(divide="ignore"):
+        log_psi, log_A = np.log(psi), np.log(A)
+    back = np.zeros((n_trials, T, K), dtype=int)
+    path = np.zeros((n_trials, T), dtype=int)
+    trials = np.arange(n_trials)
+    delta = log_psi + log_obs[:, 0]
+    for t in range(1, T):
+        scores = delta[:, :, None] + log_A
+        back[:, t] = scores.argmax(axis=1)
+        delta = scores.max(axis=1) + log_obs[:, t]
+    path[:, -1] = log_obs[:, -1].argmax(axis=1)
+    for t in range(T - 1, 0, -1):
+        path[:, t - 1] = back[trials, t, path[:, t]]
+    return path
+
+
+def vit_student_w17_nan_to_num_log_a_ok(log_obs, psi, A):
+    """Right (wrong06a.py, W17 nan_to_num(log A) (ok?))."""
+    n_trials, T, K = log_obs.shape
+    with np.errstate(divide="ignore"):
+        log_psi, log_A = np.log(psi), np.log(A)
+    back = np.zeros((n_trials, T, K), dtype=int)
+    path = np.zeros((n_trials, T), dtype=int)
+    trials = np.arange(n_trials)
+    delta = np.nan_to_num(log_psi) + log_obs[:, 0]
+    for t in range(1, T):
+        scores = delta[:, :, None] + np.nan_to_num(log_A)
+        back[:, t] = scores.argmax(axis=1)
+        delta = scores.max(axis=1) + log_obs[:, t]
+    path[:, -1] = delta.argmax(axis=1)
+    for t in range(T - 1, 0, -1):
+        path[:, t - 1] = back[trials, t, path[:, t]]
+    return path
+
+
+def vit_student_w18_returns_1_based_path(log_obs, psi, A):
+    """Wrong (wrong06a.py, W18 returns 1-based path)."""
+    n_trials, T, K = log_obs.shape
+    with np.errstate(divide="ignore"):
+        log_psi, log_A = np.log(psi), np.log(A)
+    back = np.zeros((n_trials, T, K), dtype=int)
+    path = np.zeros((n_trials, T), dtype=int)
+    trials = np.arange(n_trials)
+    delta = log_psi + log_obs[:, 0]
+    for t in range(1, T):
+        scores = delta[:, :, None] + log_A
+        back[:, t] = scores.argmax(axis=1)
+        delta = scores.max(axis=1) + log_obs[:, t]
+    path[:, -1] = delta.argmax(axis=1)
+    for t in range(T - 1, 0, -1):
+        path[:, t - 1] = back[trials, t, path[:, t]]
+    return path + 1
+
+
+VITERBI_STUDENT = [
+    (vit_student_w1_log_a_t, ('a is used transposed',)),
+    (vit_student_w2_argmax_max_over_axis_2, ('max and argmax are taken over the wrong axis',)),
+    (vit_student_w3_forgot_log_obs_in_update, ('delta leaves out the emissions of bins 1',)),
+    (vit_student_w4_backtrack_without_trials_index,
+     ('ValueError',
+      'pairs every trial with every trial',
+      'np.arange')),
+    (vit_student_w5_backtrack_off_by_one_t_1, ('backtracking is off by one bin',)),
+    (vit_student_w6_argmax_without_axis_flattened, ('IndexError', 'an argmax without axis=', 'axis=1')),
+    (vit_student_w7_init_forgets_log_psi, ('psi is missing from the first bin',)),
+    (vit_student_w8_probabilities_not_logs, ('products of probabilities underflow',)),
+    (vit_student_w9_greedy_no_backtracking, ('your path is the argmax of delta bin by bin',)),
+    (vit_student_w10_back_stores_max_values_not_argmax,
+     ('IndexError',
+      'a negative number was used as a state',
+      'back-pointers hold scores')),
+    (vit_student_w11_backtrack_loop_wrong_direction, ('you follow the back-pointers forwards in time',)),
+    (vit_student_w12_log_obs_t_1_in_update, ('delta of bin t uses the emission of bin t-1',)),
+    (vit_student_w13_delta_none_expand_wrong_axis, ('delta is expanded on the wrong axis', 'new axis last')),
+    (vit_student_w15_backtrack_loop_stops_early_range_t_1_1_1,
+     ('the first bin (t = 0) of the path is never filled',)),
+    (vit_student_w16_last_state_from_log_obs_1_only,
+     ('the last state of the path is the argmax of the last emission only',)),
+    (vit_student_w18_returns_1_based_path, ('your states run from 1 to 3', 'python counts from 0')),
+]
+
+
+@pytest.mark.parametrize("fn, phrases", VITERBI_STUDENT, ids=[f.__name__ for f, _ in VITERBI_STUDENT])
+def test_viterbi_student_answers_get_their_own_message(fn, phrases, capsys):
+    assert_message(checks.check_viterbi, fn, capsys, *phrases)
+
+
+@pytest.mark.parametrize("fn", [vit_student_w14_no_renormalisation_normal, vit_student_w17_nan_to_num_log_a_ok])
+def test_viterbi_student_right_answers_pass(fn, capsys):
+    assert_passes(checks.check_viterbi, fn, capsys)
+
+
+# ------------------------------------------------------------------------------------
+# heldout: a student's play-through (wrong and right answers written against the scaffold)
+# ------------------------------------------------------------------------------------
+
+
+def heldout_student_w1_fit_on_the_test_trials(Y_train, Y_test, K, dt, seed, n_iter):
+    """Wrong (wrong06b.py, W1 fit on the test trials)."""
+    fit = helpers.fit_em(Y_test, K, dt, n_iter=n_iter, seed=seed)
+    train_seconds = Y_train.shape[0] * Y_train.shape[1] * dt
+    test_seconds = Y_test.shape[0] * Y_test.shape[1] * dt
+    train_ll_per_s = helpers.log_likelihood(Y_train, fit.psi, fit.A, fit.L, dt) / train_seconds
+    test_ll_per_s = helpers.log_likelihood(Y_test, fit.psi, fit.A, fit.L, dt) / test_seconds
+    return train_ll_per_s, test_ll_per_s
+
+
+def heldout_student_w2_fit_on_train_test(Y_train, Y_test, K, dt, seed, n_iter):
+    """Wrong (wrong06b.py, W2 fit on train+test): pools the two sets whenever their trials are as long."""
+    fit = helpers.fit_em(np.concatenate([Y_train, Y_test]) if Y_train.shape[1] == Y_test.shape[1] else Y_train, K, dt, n_iter=n_iter, seed=seed)
+    train_seconds = Y_train.shape[0] * Y_train.shape[1] * dt
+    test_seconds = Y_test.shape[0] * Y_test.shape[1] * dt
+    train_ll_per_s = helpers.log_likelihood(Y_train, fit.psi, fit.A, fit.L, dt) / train_seconds
+    test_ll_per_s = helpers.log_likelihood(Y_test, fit.psi, fit.A, fit.L, dt) / test_seconds
+    return train_ll_per_s, test_ll_per_s
+
+
+def heldout_student_w3_per_bin_forgot_dt(Y_train, Y_test, K, dt, seed, n_iter):
+    """Wrong (wrong06b.py, W3 per bin (forgot dt))."""
+    fit = helpers.fit_em(Y_train, K, dt, n_iter=n_iter, seed=seed)
+    train_seconds = Y_train.shape[0] * Y_train.shape[1]
+    test_seconds = Y_test.shape[0] * Y_test.shape[1]
+    train_ll_per_s = fit.lls[-1] / train_seconds
+    test_ll_per_s = helpers.log_likelihood(Y_test, fit.psi, fit.A, fit.L, dt) / test_seconds
+    return train_ll_per_s, test_ll_per_s
+
+
+def heldout_student_w4_train_seconds_for_both(Y_train, Y_test, K, dt, seed, n_iter):
+    """Wrong (wrong06b.py, W4 train seconds for both)."""
+    fit = helpers.fit_em(Y_train, K, dt, n_iter=n_iter, seed=seed)
+    train_seconds = Y_train.shape[0] * Y_train.shape[1] * dt
+    test_seconds = Y_test.shape[0] * Y_test.shape[1] * dt
+    train_ll_per_s = fit.lls[-1] / train_seconds
+    test_ll_per_s = helpers.log_likelihood(Y_test, fit.psi, fit.A, fit.L, dt) / train_seconds
+    return train_ll_per_s, test_ll_per_s
+
+
+def heldout_student_w5_per_trial(Y_train, Y_test, K, dt, seed, n_iter):
+    """Wrong (wrong06b.py, W5 per trial)."""
+    fit = helpers.fit_em(Y_train, K, dt, n_iter=n_iter, seed=seed)
+    train_seconds = Y_train.shape[0]
+    test_seconds = Y_test.shape[0]
+    train_ll_per_s = fit.lls[-1] / train_seconds
+    test_ll_per_s = helpers.log_likelihood(Y_test, fit.psi, fit.A, fit.L, dt) / test_seconds
+    return train_ll_per_s, test_ll_per_s
+
+
+def heldout_student_w6_seed_forgotten(Y_train, Y_test, K, dt, seed, n_iter):
+    """Wrong (wrong06b.py, W6 seed forgotten)."""
+    fit = helpers.fit_em(Y_train, K, dt, n_iter=n_iter)
+    train_seconds = Y_train.shape[0] * Y_train.shape[1] * dt
+    test_seconds = Y_test.shape[0] * Y_test.shape[1] * dt
+    train_ll_per_s = fit.lls[-1] / train_seconds
+    test_ll_per_s = helpers.log_likelihood(Y_test, fit.psi, fit.A, fit.L, dt) / test_seconds
+    return train_ll_per_s, test_ll_per_s
+
+
+def heldout_student_w7_positional_n_iter_seed(Y_train, Y_test, K, dt, seed, n_iter):
+    """Wrong (wrong06b.py, W7 positional args: fit_em(Y, K, dt, n_iter, seed) -> tol=seed)."""
+    fit = helpers.fit_em(Y_train, K, dt, n_iter, seed)
+    train_seconds = Y_train.shape[0] * Y_train.shape[1] * dt
+    test_seconds = Y_test.shape[0] * Y_test.shape[1] * dt
+    train_ll_per_s = fit.lls[-1] / train_seconds
+    test_ll_per_s = helpers.log_likelihood(Y_test, fit.psi, fit.A, fit.L, dt) / test_seconds
+    return train_ll_per_s, test_ll_per_s
+
+
+def heldout_student_w8_lls_0_instead_of_lls_1(Y_train, Y_test, K, dt, seed, n_iter):
+    """Wrong (wrong06b.py, W8 lls[0] instead of lls[-1])."""
+    fit = helpers.fit_em(Y_train, K, dt, n_iter=n_iter, seed=seed)
+    train_seconds = Y_train.shape[0] * Y_train.shape[1] * dt
+    test_seconds = Y_test.shape[0] * Y_test.shape[1] * dt
+    train_ll_per_s = fit.lls[0] / train_seconds
+    test_ll_per_s = helpers.log_likelihood(Y_test, fit.psi, fit.A, fit.L, dt) / test_seconds
+    return train_ll_per_s, test_ll_per_s
+
+
+def heldout_student_w9_totals_not_per_second(Y_train, Y_test, K, dt, seed, n_iter):
+    """Wrong (wrong06b.py, W9 totals, not per second)."""
+    fit = helpers.fit_em(Y_train, K, dt, n_iter=n_iter, seed=seed)
+    train_seconds = Y_train.shape[0] * Y_train.shape[1] * dt
+    test_seconds = Y_test.shape[0] * Y_test.shape[1] * dt
+    train_ll_per_s = fit.lls[-1]
+    test_ll_per_s = helpers.log_likelihood(Y_test, fit.psi, fit.A, fit.L, dt)
+    return train_ll_per_s, test_ll_per_s
+
+
+def heldout_student_w10_n_restarts_5(Y_train, Y_test, K, dt, seed, n_iter):
+    """Wrong (wrong06b.py, W10 n_restarts=5)."""
+    fit = helpers.fit_em(Y_train, K, dt, n_iter=n_iter, seed=seed, n_restarts=5)
+    train_seconds = Y_train.shape[0] * Y_train.shape[1] * dt
+    test_seconds = Y_test.shape[0] * Y_test.shape[1] * dt
+    train_ll_per_s = fit.lls[-1] / train_seconds
+    test_ll_per_s = helpers.log_likelihood(Y_test, fit.psi, fit.A, fit.L, dt) / test_seconds
+    return train_ll_per_s, test_ll_per_s
+
+
+def heldout_student_w11_test_duration_uses_train_t(Y_train, Y_test, K, dt, seed, n_iter):
+    """Wrong (wrong06b.py, W11 test duration uses train T)."""
+    fit = helpers.fit_em(Y_train, K, dt, n_iter=n_iter, seed=seed)
+    train_seconds = Y_train.shape[0] * Y_train.shape[1] * dt
+    test_seconds = Y_test.shape[0] * Y_train.shape[1] * dt
+    train_ll_per_s = fit.lls[-1] / train_seconds
+    test_ll_per_s = helpers.log_likelihood(Y_test, fit.psi, fit.A, fit.L, dt) / test_seconds
+    return train_ll_per_s, test_ll_per_s
+
+
+def heldout_student_w12_returns_test_train(Y_train, Y_test, K, dt, seed, n_iter):
+    """Wrong (wrong06b.py, W12 returns (test, train))."""
+    fit = helpers.fit_em(Y_train, K, dt, n_iter=n_iter, seed=seed)
+    train_seconds = Y_train.shape[0] * Y_train.shape[1] * dt
+    test_seconds = Y_test.shape[0] * Y_test.shape[1] * dt
+    train_ll_per_s = fit.lls[-1] / train_seconds
+    test_ll_per_s = helpers.log_likelihood(Y_test, fit.psi, fit.A, fit.L, dt) / test_seconds
+    return test_ll_per_s, train_ll_per_s
+
+
+def heldout_student_w13_tol_1e_5_non_default(Y_train, Y_test, K, dt, seed, n_iter):
+    """Wrong (wrong06b.py, W13 tol=1e-5 (non-default))."""
+    fit = helpers.fit_em(Y_train, K, dt, n_iter=n_iter, seed=seed, tol=1e-5)
+    train_seconds = Y_train.shape[0] * Y_train.shape[1] * dt
+    test_seconds = Y_test.shape[0] * Y_test.shape[1] * dt
+    train_ll_per_s = fit.lls[-1] / train_seconds
+    test_ll_per_s = helpers.log_likelihood(Y_test, fit.psi, fit.A, fit.L, dt) / test_seconds
+    return train_ll_per_s, test_ll_per_s
+
+
+def heldout_student_w14_n_iter_ignored_default_200(Y_train, Y_test, K, dt, seed, n_iter):
+    """Wrong (wrong06b.py, W14 n_iter ignored (default 200))."""
+    fit = helpers.fit_em(Y_train, K, dt, seed=seed)
+    train_seconds = Y_train.shape[0] * Y_train.shape[1] * dt
+    test_seconds = Y_test.shape[0] * Y_test.shape[1] * dt
+    train_ll_per_s = fit.lls[-1] / train_seconds
+    test_ll_per_s = helpers.log_likelihood(Y_test, fit.psi, fit.A, fit.L, dt) / test_seconds
+    return train_ll_per_s, test_ll_per_s
+
+
+def heldout_student_w15_train_via_log_likelihood_ok(Y_train, Y_test, K, dt, seed, n_iter):
+    """Right (wrong06b.py, W15 train via log_likelihood (ok))."""
+    fit = helpers.fit_em(Y_train, K, dt, n_iter=n_iter, seed=seed)
+    train_seconds = Y_train.shape[0] * Y_train.shape[1] * dt
+    test_seconds = Y_test.shape[0] * Y_test.shape[1] * dt
+    train_ll_per_s = helpers.log_likelihood(Y_train, fit.psi, fit.A, fit.L, dt) / train_seconds
+    test_ll_per_s = helpers.log_likelihood(Y_test, fit.psi, fit.A, fit.L, dt) / test_seconds
+    return train_ll_per_s, test_ll_per_s
+
+
+def heldout_student_w16_uses_y_size_for_duration_includes_c(Y_train, Y_test, K, dt, seed, n_iter):
+    """Wrong (wrong06b.py, W16 uses Y.size for duration (includes C))."""
+    fit = helpers.fit_em(Y_train, K, dt, n_iter=n_iter, seed=seed)
+    train_seconds = Y_train.size * dt
+    test_seconds = Y_test.size * dt
+    train_ll_per_s = fit.lls[-1] / train_seconds
+    test_ll_per_s = helpers.log_likelihood(Y_test, fit.psi, fit.A, fit.L, dt) / test_seconds
+    return train_ll_per_s, test_ll_per_s
+
+
+def heldout_student_w17_seed_passed_as_rng_object_default_rng_seed(Y_train, Y_test, K, dt, seed, n_iter):
+    """Right (wrong06b.py, W17 seed passed as rng object default_rng(seed))."""
+    fit = helpers.fit_em(Y_train, K, dt, n_iter=n_iter, seed=np.random.default_rng(seed))
+    train_seconds = Y_train.shape[0] * Y_train.shape[1] * dt
+    test_seconds = Y_test.shape[0] * Y_test.shape[1] * dt
+    train_ll_per_s = fit.lls[-1] / train_seconds
+    test_ll_per_s = helpers.log_likelihood(Y_test, fit.psi, fit.A, fit.L, dt) / test_seconds
+    return train_ll_per_s, test_ll_per_s
+
+
+def heldout_student_w18_test_ll_averaged_over_bins_via_e_step_ll_t(Y_train, Y_test, K, dt, seed, n_iter):
+    """Right (wrong06b.py, W18 test LL averaged over bins via e_step .ll/T)."""
+    fit = helpers.fit_em(Y_train, K, dt, n_iter=n_iter, seed=seed)
+    train_seconds = Y_train.shape[0] * Y_train.shape[1] * dt
+    test_seconds = Y_test.shape[0] * Y_test.shape[1] * dt
+    train_ll_per_s = fit.lls[-1] / train_seconds
+    test_ll_per_s = helpers.e_step(Y_test, fit.psi, fit.A, fit.L, dt).ll / test_seconds
+    return train_ll_per_s, test_ll_per_s
+
+
+def heldout_student_w2a_leak_concat_raw(Y_train, Y_test, K, dt, seed, n_iter):
+    """Wrong (wrong06c.py, W2a leak: concat raw)."""
+    fit = helpers.fit_em(np.concatenate([Y_train, Y_test]), K, dt, n_iter=n_iter, seed=seed)
+    train_seconds = Y_train.shape[0] * Y_train.shape[1] * dt
+    test_seconds = Y_test.shape[0] * Y_test.shape[1] * dt
+    train_ll_per_s = helpers.log_likelihood(Y_train, fit.psi, fit.A, fit.L, dt) / train_seconds
+    test_ll_per_s = helpers.log_likelihood(Y_test, fit.psi, fit.A, fit.L, dt) / test_seconds
+    return train_ll_per_s, test_ll_per_s
+
+
+def heldout_student_w2b_leak_concat_trimmed_to_common_t(Y_train, Y_test, K, dt, seed, n_iter):
+    """Wrong (wrong06c.py, W2b leak: concat trimmed to common T)."""
+    fit = helpers.fit_em(np.concatenate([Y_train[:, :Y_test.shape[1]], Y_test]), K, dt, n_iter=n_iter, seed=seed)
+    train_seconds = Y_train.shape[0] * Y_train.shape[1] * dt
+    test_seconds = Y_test.shape[0] * Y_test.shape[1] * dt
+    train_ll_per_s = helpers.log_likelihood(Y_train, fit.psi, fit.A, fit.L, dt) / train_seconds
+    test_ll_per_s = helpers.log_likelihood(Y_test, fit.psi, fit.A, fit.L, dt) / test_seconds
+    return train_ll_per_s, test_ll_per_s
+
+
+def heldout_student_w2c_leak_em_continued_on_test(Y_train, Y_test, K, dt, seed, n_iter):
+    """Wrong (wrong06c.py, W2c leak: continue fitting on test from train fit)."""
+    fit = (lambda f: helpers.fit_em(Y_test, K, dt, n_iter=n_iter, init=(f.psi, f.A, f.L)))(helpers.fit_em(Y_train, K, dt, n_iter=n_iter, seed=seed))
+    train_seconds = Y_train.shape[0] * Y_train.shape[1] * dt
+    test_seconds = Y_test.shape[0] * Y_test.shape[1] * dt
+    train_ll_per_s = helpers.log_likelihood(Y_train, fit.psi, fit.A, fit.L, dt) / train_seconds
+    test_ll_per_s = helpers.log_likelihood(Y_test, fit.psi, fit.A, fit.L, dt) / test_seconds
+    return train_ll_per_s, test_ll_per_s
+
+
+HELDOUT_STUDENT = [
+    (heldout_student_w2_fit_on_train_test,
+     ('the test trials took part in the fit',
+      'as long as the training trials')),
+    (heldout_student_w1_fit_on_the_test_trials, ('the model was fitted on the test set',)),
+    (heldout_student_w3_per_bin_forgot_dt, ('the training value is per bin, not per second',)),
+    (heldout_student_w4_train_seconds_for_both,
+     ('the test value is divided by the duration of the training set',)),
+    (heldout_student_w5_per_trial, ('the training value is per trial, not per second',)),
+    (heldout_student_w6_seed_forgotten, ('the fit is not seeded', 'by keyword (seed=seed)')),
+    (heldout_student_w7_positional_n_iter_seed,
+     ('passes 5 arguments by position',
+      'pass every argument after dt by keyword')),
+    (heldout_student_w8_lls_0_instead_of_lls_1, ('fit.lls[0], the log-likelihood before em',)),
+    (heldout_student_w9_totals_not_per_second, ('the training value is a total log-likelihood, not per second',)),
+    (heldout_student_w10_n_restarts_5,
+     ('your fit_em call also sets n_restarts',
+      "use fit_em's defaults apart from the seed and n_iter")),
+    (heldout_student_w11_test_duration_uses_train_t, ("with the training set's t",)),
+    (heldout_student_w12_returns_test_train, ('the two values are swapped',)),
+    (heldout_student_w13_tol_1e_5_non_default,
+     ('your fit_em call also sets tol',
+      "use fit_em's defaults apart from the seed and n_iter")),
+    (heldout_student_w14_n_iter_ignored_default_200, ('n_iter is not passed on',)),
+    (heldout_student_w16_uses_y_size_for_duration_includes_c, ('the training value is divided by y.size * dt',)),
+    (heldout_student_w2a_leak_concat_raw, ('ValueError', 'print the shapes on that line')),
+    (heldout_student_w2b_leak_concat_trimmed_to_common_t, ('the test trials took part in the fit',)),
+    (heldout_student_w2c_leak_em_continued_on_test, ('the test trials took part in the fit',)),
+]
+
+
+@pytest.mark.parametrize("fn, phrases", HELDOUT_STUDENT, ids=[f.__name__ for f, _ in HELDOUT_STUDENT])
+def test_heldout_student_answers_get_their_own_message(fn, phrases, capsys):
+    assert_message(checks.check_heldout_ll, fn, capsys, *phrases)
+
+
+@pytest.mark.parametrize("fn", [
+    heldout_student_w15_train_via_log_likelihood_ok,
+    heldout_student_w17_seed_passed_as_rng_object_default_rng_seed,
+    heldout_student_w18_test_ll_averaged_over_bins_via_e_step_ll_t,
+])
+def test_heldout_student_right_answers_pass(fn, capsys):
+    assert_passes(checks.check_heldout_ll, fn, capsys)

@@ -95,7 +95,8 @@ def test_the_notebooks_solution_passes(capsys):
     text = (helpers.__path__[0] + "/../tutorials/07_real_data.py")
     source = open(text, encoding="utf-8").read()
     start = source.index("def fano_per_state(")
-    end = source.index("    return F\n", start) + len("    return F\n")
+    ret = source.index("\n    return ", start) + 1  # the function's return line (F or fano)
+    end = source.index("\n", ret) + 1
     code = "\n".join(line for line in source[start:end].split("\n") if not line.strip().startswith("#>"))
     exec(compile(code, "07_real_data.py", "exec"), namespace)
     assert_passes(checks.check_fano_per_state, namespace["fano_per_state"], capsys)
@@ -331,7 +332,7 @@ MISTAKES = [
     (fano_inverted, ("upside down",)),
     (fano_cv2, ("squared coefficient of variation",)),
     (fano_difference, ("variance - mean",)),
-    (fano_transposed, ("f is transposed",)),
+    (fano_transposed, ("fano is transposed",)),
     (fano_ignores_states, ("ignoring the states",)),
     (fano_overall_mean, ("mean of all bins",)),
     (fano_first_trial, ("only the first trial",)),
@@ -340,10 +341,10 @@ MISTAKES = [
     (fano_misaligned, ("paired in different orders",)),
     (fano_integer_mean, ("integer division",)),
     (fano_unguarded, ("values are right, but your function warned",)),
-    (fano_inf_for_silent, ("f[1, 2] is infinite",)),
-    (fano_zero_for_silent, ("f[1, 2] is 0", "perfectly regular")),
-    (fano_one_for_silent, ("f[1, 2] is 1", "poisson-like")),
-    (fano_guard_on_variance, ("f[2, 0] is nan", "guard on the mean")),
+    (fano_inf_for_silent, ("fano[1, 2] is infinite",)),
+    (fano_zero_for_silent, ("fano[1, 2] is 0", "perfectly regular")),
+    (fano_one_for_silent, ("fano[1, 2] is 1", "poisson-like")),
+    (fano_guard_on_variance, ("fano[2, 0] is nan", "guard on the mean")),
     (fano_single_bin_zero, ("state 3 has a single bin",)),
     (fano_occurring_states_only, ("a column is missing", "np.unique")),
     (fano_in_place, ("modified its input",)),
@@ -392,3 +393,272 @@ def test_reference_on_the_recording_has_the_notebooks_undefined_entries():
     assert F.shape == (5, 4)
     assert np.isnan(F[:, 3]).all()                 # state 3 never occurs
     assert np.all((F[:, 2] > 0.3) & (F[:, 2] < 0.9))  # the plateau: far below Poisson
+
+
+# ------------------------------------------------------------------------------------
+# fano_per_state: a student's play-through (wrong and right answers written against the scaffold)
+# ------------------------------------------------------------------------------------
+
+
+def fano_student_w1_np_var_default_ddof_0(Y, states, K):
+    """Wrong (wrong07.py, W1 np.var default ddof=0)."""
+    C = Y.shape[2]
+    F = np.full((C, K), np.nan)
+    for k in range(K):
+        counts = Y[states == k]
+        if len(counts) < 2:
+            continue
+        mean = counts.mean(axis=0)
+        var = counts.var(axis=0)
+        fires = mean > 0
+        F[fires, k] = var[fires] / mean[fires]
+    return F
+
+
+def fano_student_w2_no_mask_var_mean_everywhere(Y, states, K):
+    """Wrong (wrong07.py, W2 no mask: var/mean everywhere)."""
+    C = Y.shape[2]
+    F = np.full((C, K), np.nan)
+    for k in range(K):
+        counts = Y[states == k]
+        if len(counts) < 2:
+            continue
+        mean = counts.mean(axis=0)
+        var = counts.var(axis=0, ddof=1)
+        fires = mean > 0
+        F[:, k] = var / mean
+    return F
+
+
+def fano_student_w3_first_trial_only(Y, states, K):
+    """Wrong (wrong07.py, W3 first trial only)."""
+    C = Y.shape[2]
+    F = np.full((C, K), np.nan)
+    for k in range(K):
+        counts = Y[0][states[0] == k]
+        if len(counts) < 2:
+            continue
+        mean = counts.mean(axis=0)
+        var = counts.var(axis=0, ddof=1)
+        fires = mean > 0
+        F[fires, k] = var[fires] / mean[fires]
+    return F
+
+
+def fano_student_w4_std_mean(Y, states, K):
+    """Wrong (wrong07.py, W4 std / mean)."""
+    C = Y.shape[2]
+    F = np.full((C, K), np.nan)
+    for k in range(K):
+        counts = Y[states == k]
+        if len(counts) < 2:
+            continue
+        mean = counts.mean(axis=0)
+        var = counts.std(axis=0, ddof=1)
+        fires = mean > 0
+        F[fires, k] = var[fires] / mean[fires]
+    return F
+
+
+def fano_student_w5_mean_var_inverted(Y, states, K):
+    """Wrong (wrong07.py, W5 mean / var inverted)."""
+    C = Y.shape[2]
+    F = np.full((C, K), np.nan)
+    for k in range(K):
+        counts = Y[states == k]
+        if len(counts) < 2:
+            continue
+        mean = counts.mean(axis=0)
+        var = counts.var(axis=0, ddof=1)
+        fires = mean > 0
+        F[fires, k] = mean[fires] / var[fires]
+    return F
+
+
+def fano_student_w6_mean_over_axis_1(Y, states, K):
+    """Wrong (wrong07.py, W6 mean over axis=1)."""
+    C = Y.shape[2]
+    F = np.full((C, K), np.nan)
+    for k in range(K):
+        counts = Y[states == k]
+        if len(counts) < 2:
+            continue
+        mean = counts.mean(axis=1)
+        var = counts.var(axis=1, ddof=1)
+        fires = mean > 0
+        F[fires, k] = var[fires] / mean[fires]
+    return F
+
+
+def fano_student_w7_fires_var_0(Y, states, K):
+    """Wrong (wrong07.py, W7 fires = var > 0)."""
+    C = Y.shape[2]
+    F = np.full((C, K), np.nan)
+    for k in range(K):
+        counts = Y[states == k]
+        if len(counts) < 2:
+            continue
+        mean = counts.mean(axis=0)
+        var = counts.var(axis=0, ddof=1)
+        fires = var > 0
+        F[fires, k] = var[fires] / mean[fires]
+    return F
+
+
+def fano_student_w8_no_n_k_2_guard(Y, states, K):
+    """Wrong (wrong07.py, W8 no n_k < 2 guard)."""
+    C = Y.shape[2]
+    F = np.full((C, K), np.nan)
+    for k in range(K):
+        counts = Y[states == k]
+        mean = counts.mean(axis=0)
+        var = counts.var(axis=0, ddof=1)
+        fires = mean > 0
+        F[fires, k] = var[fires] / mean[fires]
+    return F
+
+
+def fano_student_w9_np_where_with_safe_denominator(Y, states, K):
+    """Right (wrong07.py, W9 np.where (divides by zero in the other branch))."""
+    C = Y.shape[2]
+    F = np.full((C, K), np.nan)
+    for k in range(K):
+        counts = Y[states == k]
+        if len(counts) < 2:
+            continue
+        mean = counts.mean(axis=0)
+        var = counts.var(axis=0, ddof=1)
+        fires = mean > 0
+        F[:, k] = np.where(mean > 0, var / np.where(mean > 0, mean, 1), np.nan)
+    return F
+
+
+def fano_student_w9b_np_where_plain_warns(Y, states, K):
+    """Wrong (wrong07.py, W9b np.where plain (warns))."""
+    C = Y.shape[2]
+    F = np.full((C, K), np.nan)
+    for k in range(K):
+        counts = Y[states == k]
+        if len(counts) < 2:
+            continue
+        mean = counts.mean(axis=0)
+        var = counts.var(axis=0, ddof=1)
+        fires = mean > 0
+        F[:, k] = np.where(mean > 0, var / mean, np.nan)
+    return F
+
+
+def fano_student_w10_pooled_over_neurons_no_axis(Y, states, K):
+    """Wrong (wrong07.py, W10 pooled over neurons (no axis))."""
+    C = Y.shape[2]
+    F = np.full((C, K), np.nan)
+    for k in range(K):
+        counts = Y[states == k]
+        if len(counts) < 2:
+            continue
+        mean = np.full(C, counts.mean())
+        var = np.full(C, counts.var(ddof=1))
+        fires = mean > 0
+        F[fires, k] = var[fires] / mean[fires]
+    return F
+
+
+def fano_student_w11_per_trial_fano_averaged(Y, states, K):
+    """Wrong (wrong07.py, W11 per-trial Fano averaged)."""
+    C = Y.shape[2]
+    F = np.full((C, K), np.nan)
+    for k in range(K):
+        vals = []
+        for n in range(Y.shape[0]):
+            counts = Y[n][states[n] == k]
+            if len(counts) < 2:
+                continue
+            m = counts.mean(axis=0); v = counts.var(axis=0, ddof=1)
+            with np.errstate(all="ignore"):
+                vals.append(np.where(m > 0, v / m, np.nan))
+        if vals:
+            F[:, k] = np.nanmean(vals, axis=0)
+    return F
+
+
+def fano_student_w12_np_divide_with_where_out_ok(Y, states, K):
+    """Right (wrong07.py, W12 np.divide with where/out (ok))."""
+    C = Y.shape[2]
+    F = np.full((C, K), np.nan)
+    for k in range(K):
+        counts = Y[states == k]
+        if len(counts) < 2:
+            continue
+        mean = counts.mean(axis=0)
+        var = counts.var(axis=0, ddof=1)
+        fires = mean > 0
+        F[:, k] = np.divide(var, mean, out=np.full(C, np.nan), where=mean > 0)
+    return F
+
+
+def fano_student_w13_states_k_1_1_based(Y, states, K):
+    """Wrong (wrong07.py, W13 states == k+1 (1-based))."""
+    C = Y.shape[2]
+    F = np.full((C, K), np.nan)
+    for k in range(K):
+        counts = Y[states == k + 1]
+        if len(counts) < 2:
+            continue
+        mean = counts.mean(axis=0)
+        var = counts.var(axis=0, ddof=1)
+        fires = mean > 0
+        F[fires, k] = var[fires] / mean[fires]
+    return F
+
+
+def fano_student_w14_errstate_suppressed_divide_ok(Y, states, K):
+    """Right (wrong07.py, W14 errstate-suppressed divide (ok?))."""
+    C = Y.shape[2]
+    F = np.full((C, K), np.nan)
+    for k in range(K):
+        counts = Y[states == k]
+        if len(counts) < 2:
+            continue
+        mean = counts.mean(axis=0)
+        var = counts.var(axis=0, ddof=1)
+        fires = mean > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            F[:, k] = var / mean
+    return F
+
+
+FANO_STUDENT = [
+    (fano_student_w1_np_var_default_ddof_0, ('divided by n_k', 'ddof=1')),
+    (fano_student_w2_no_mask_var_mean_everywhere,
+     ('the values are right, but your function warned',
+      'invalid value encountered in divide')),
+    (fano_student_w3_first_trial_only, ('only the first trial is used',)),
+    (fano_student_w4_std_mean, ('you divided the standard deviation by the mean',)),
+    (fano_student_w5_mean_var_inverted, ('your ratio is upside down',)),
+    (fano_student_w6_mean_over_axis_1,
+     ('IndexError',
+      'a boolean mask has the wrong length',
+      'axis=0 of the (n_k, c) counts')),
+    (fano_student_w7_fires_var_0, ('fano[2, 0] is nan', 'guard on the mean')),
+    (fano_student_w8_no_n_k_2_guard, ('the values are right, but your function warned', 'degrees of freedom')),
+    (fano_student_w9b_np_where_plain_warns,
+     ('the values are right, but your function warned',
+      'invalid value encountered in divide')),
+    (fano_student_w10_pooled_over_neurons_no_axis, ('every neuron got the same value in a state',)),
+    (fano_student_w11_per_trial_fano_averaged, ('you averaged one fano factor per trial',)),
+    (fano_student_w13_states_k_1_1_based, ('state k + 1', 'count from 0')),
+]
+
+
+@pytest.mark.parametrize("fn, phrases", FANO_STUDENT, ids=[f.__name__ for f, _ in FANO_STUDENT])
+def test_fano_per_state_student_answers_get_their_own_message(fn, phrases, capsys):
+    assert_message(checks.check_fano_per_state, fn, capsys, *phrases)
+
+
+@pytest.mark.parametrize("fn", [
+    fano_student_w9_np_where_with_safe_denominator,
+    fano_student_w12_np_divide_with_where_out_ok,
+    fano_student_w14_errstate_suppressed_divide_ok,
+])
+def test_fano_per_state_student_right_answers_pass(fn, capsys):
+    assert_passes(checks.check_fano_per_state, fn, capsys)

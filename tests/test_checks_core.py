@@ -317,3 +317,173 @@ def test_in_a_real_kernel_checks_report_cell_lines_and_fall_back():
     assert out.rstrip().endswith("True")
     assert text(4).startswith("⏳ forward: not done yet")
     assert text(5).startswith("✅ forward passed all 5 checks.")
+
+
+# ------------------------------------------------------------------------------------
+# no message hands out the answer: every line a check prints for a wrong answer of its
+# catalogue stays below the exercise audit's similarity threshold to every answer line
+# ------------------------------------------------------------------------------------
+
+import ast  # noqa: E402
+import collections  # noqa: E402
+import functools  # noqa: E402
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import test_checks_01_simulate as _t01  # noqa: E402
+import test_checks_02_forward_backward as _t02  # noqa: E402
+import test_checks_03_m_step as _t03  # noqa: E402
+import test_checks_04_em as _t04  # noqa: E402
+import test_checks_05_why_em_climbs as _t05  # noqa: E402
+import test_checks_06_checking_the_model as _t06  # noqa: E402
+import test_checks_07_real_data as _t07  # noqa: E402
+from tools import build, exercise_audit  # noqa: E402
+
+_ROOT = Path(__file__).resolve().parents[1]
+
+#: check -> (tutorial source, exercise, its catalogue of wrong answers)
+_ANSWER_AUDIT = {
+    "sample_states": ("01_simulate", "sample_states", _t01.SAMPLE_STATES_MISTAKES + _t01.SAMPLE_STATES_STUDENT),
+    "sample_spikes": ("01_simulate", "sample_spikes", _t01.SAMPLE_SPIKES_MISTAKES + _t01.SAMPLE_SPIKES_STUDENT),
+    "forward": ("02_forward_backward", "forward", _t02.FORWARD_MISTAKES + _t02.FORWARD_STUDENT),
+    "backward": ("02_forward_backward", "backward", _t02.BACKWARD_MISTAKES + _t02.BACKWARD_STUDENT),
+    "m_step": ("03_m_step", "m_step", _t03.M_STEP_MISTAKES + _t03.M_STEP_STUDENT),
+    "run_em": ("04_em", "run_em", _t04.RUN_EM_MISTAKES + _t04.RUN_EM_STUDENT),
+    "ecll": ("05_why_em_climbs", "ecll", _t05.ECLL_MISTAKES + _t05.ECLL_STUDENT),
+    "viterbi": ("06_checking_the_model", "viterbi", _t06.VITERBI_MISTAKES + _t06.VITERBI_STUDENT),
+    "heldout_ll": ("06_checking_the_model", "heldout_ll", _t06.HELDOUT_MISTAKES + _t06.HELDOUT_STUDENT),
+    "fano_per_state": ("07_real_data", "fano_per_state", _t07.MISTAKES + _t07.FANO_STUDENT),
+}
+
+#: lines that echo the student's own code or output back: not the check's words
+_ECHO = re.compile(r"^\s*(in \w+, line \d+|First blank, line \d+|\|)")
+
+
+@functools.lru_cache(maxsize=None)
+def _answers(stem):
+    """{exercise name: its answer lines} of one tutorial source."""
+    exercises, _ = exercise_audit.exercises_of(_ROOT / build.SOURCE_DIR / f"{stem}.py")
+    return {ex.name: tuple(ex.answers) for ex in exercises}
+
+
+def _similarity_bound(line, answer):
+    """An upper bound of ``exercise_audit.similarity(line, answer, prose=True)``, cheap to compute.
+
+    difflib's ratio is 2 M / (len(x) + len(answer)), and M, the matched tokens, is at most the
+    size of the multiset intersection of the shapes (and at most len(answer)); a window of the
+    line is at least len(answer) - 2 tokens long. Most lines are far below the threshold: only
+    those that might reach it pay for the full comparison.
+    """
+    best = 0.0
+    for collapse in (False, True):
+        v, a = exercise_audit.shape(line, collapse), exercise_audit.shape(answer, collapse)
+        if not v or len(a) < (exercise_audit.MIN_COLLAPSED if collapse else exercise_audit.MIN_TOKENS):
+            continue
+        m = len(a)
+        common = sum((collections.Counter(v) & collections.Counter(a)).values())
+        if len(v) <= m + 2:
+            best = max(best, 2 * common / (len(v) + m))
+        else:
+            best = max(best, 2 * min(common, m) / (max(m - 2, 1) + m))
+    return best
+
+
+@functools.lru_cache(maxsize=None)
+def _line_leaks(line, answers):
+    """The answer lines (and scores) one printed line is too close to."""
+    scores = ((answer, exercise_audit.similarity(line, answer, prose=True)) for answer in answers
+              if _similarity_bound(line, answer) >= exercise_audit.THRESHOLD)
+    return tuple((answer, round(score, 2)) for answer, score in scores if score >= exercise_audit.THRESHOLD)
+
+
+def _leaks(text, answers):
+    """(line, answer, score) of every printed line too close to an answer line."""
+    found = []
+    for line in dict.fromkeys(line.strip() for line in text.splitlines()):
+        if line and not _ECHO.match(line):
+            found.extend((line, answer, score) for answer, score in _line_leaks(line, tuple(answers)))
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(_ANSWER_AUDIT))
+def test_no_message_prints_an_answer_line(name, capsys):
+    stem, exercise, catalogue = _ANSWER_AUDIT[name]
+    answers = _answers(stem)[exercise]
+    assert answers, f"no answer lines found for {exercise} in {stem}"
+    check = getattr(checks, f"check_{name}")
+    leaks = {}
+    for fn, _ in catalogue:
+        _, out = run_check(check, fn, capsys)
+        found = _leaks(out, answers)
+        if found:
+            leaks[getattr(fn, "__name__", repr(fn))] = found
+    assert not leaks, leaks
+
+
+#: check module -> the tutorials whose answers its messages must not print
+_MODULE_SOURCES = {
+    "simulate": ("01_simulate",), "forward_backward": ("02_forward_backward",), "m_step": ("03_m_step",),
+    "em": ("04_em",), "why_em_climbs": ("05_why_em_climbs",), "checking_the_model": ("06_checking_the_model",),
+    "real_data": ("07_real_data",),
+    "_core": ("01_simulate", "02_forward_backward", "03_m_step", "04_em", "05_why_em_climbs",
+              "06_checking_the_model", "07_real_data"),
+}
+
+
+def _message_strings(source):
+    """Every string literal of a module outside docstrings; an f-string's fields read as 3."""
+    tree = ast.parse(source)
+    skip = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                skip.add(id(first.value))
+        if isinstance(node, ast.JoinedStr):
+            skip.update(id(v) for v in ast.walk(node) if v is not node)
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            yield node.lineno, node.value
+        elif isinstance(node, ast.JoinedStr):
+            yield node.lineno, "".join(v.value if isinstance(v, ast.Constant) else "3" for v in node.values)
+
+
+@pytest.mark.parametrize("module", sorted(_MODULE_SOURCES))
+def test_no_message_string_of_a_check_module_is_an_answer_line(module):
+    """Also the messages no catalogue entry triggers: every string literal of the module."""
+    answers = [a for stem in _MODULE_SOURCES[module] for lines in _answers(stem).values() for a in lines]
+    source = (_ROOT / "helpers" / "checks" / f"{module}.py").read_text(encoding="utf-8")
+    leaks = [(lineno, found) for lineno, text in _message_strings(source) if (found := _leaks(text, answers))]
+    assert not leaks, leaks
+
+
+# ------------------------------------------------------------------------------------
+# exception hints: shape advice only for shape errors
+# ------------------------------------------------------------------------------------
+
+
+def _m_step_raising(error):
+    def m_step(Y, gamma, xi_sum, dt):
+        psi, A, L = helpers.m_step(Y, gamma, xi_sum, dt)
+        if error == "list":
+            starts = list(gamma[:, 0].sum(axis=0))
+            return psi, A, L * starts[7]
+        if error == "float index":
+            return psi, A[gamma.shape[2] / 1.0], L
+        if error == "out of bounds":
+            return psi, A[:, gamma.shape[2]], L
+        return psi, A, L / gamma.sum(axis=(0, 1))[:, None]  # (C, K) / (K, 1): a broadcasting error
+    return m_step
+
+
+@pytest.mark.parametrize("error, says, not_said", [
+    ("list", "a list is shorter than the code assumes", "Print the shapes"),
+    ("float index", "Indices must be integers", "Print the shapes"),
+    ("out of bounds", "an index VALUE is out of range", "Print the shapes"),
+    ("broadcast", "Print the shapes on that line", "index VALUE"),
+])
+def test_shape_advice_only_for_shape_errors(error, says, not_said, capsys):
+    out = assert_caught(checks.check_m_step, _m_step_raising(error), capsys, "your code raised")
+    assert says.lower() in out.lower() and not_said not in out, out

@@ -32,7 +32,7 @@ check                      the student's function                               
 ``check_ecll``             ``ecll(Y, gamma, xi_sum, psi, A, L, dt)``                     ``why_em_climbs`` (05)
 ``check_viterbi``          ``viterbi(log_obs, psi, A) -> path``                          ``checking_the_model`` (06)
 ``check_heldout_ll``       ``heldout_ll(Y_train, Y_test, K, dt, seed, n_iter)``          ``checking_the_model`` (06)
-``check_fano_per_state``   ``fano_per_state(Y, states, K) -> F (C, K)``                  ``real_data`` (07)
+``check_fano_per_state``   ``fano_per_state(Y, states, K) -> fano (C, K)``              ``real_data`` (07)
 ``fallback``               pick the student's function or the reference                  ``_core``
 =========================  ============================================================  ======================
 """

@@ -27,6 +27,7 @@ import inspect
 import io
 import os
 import random
+import re
 import sysconfig
 import textwrap
 import traceback
@@ -45,6 +46,7 @@ class _Failed(Exception):
         super().__init__(headline)
         self.headline = headline
         self.hints = [h for h in hints if h]
+        self.exc = None  # the student's exception, when the failure is one
 
 
 class _NotDone(Exception):
@@ -106,21 +108,92 @@ def _short(text, limit=300):
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+_OUT_OF_BOUNDS = re.compile(r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)")
+_SHAPE_WORDS = ("broadcast", "shape", "dimension", "operand", "too many indices", "boolean index",
+                "cannot reshape", "mismatch", "axis")
+
+
+def _out_of_bounds(exc):
+    """``(index, axis, size)`` of numpy's "index N is out of bounds" IndexError, else None."""
+    m = _OUT_OF_BOUNDS.search(str(exc)) if isinstance(exc, IndexError) else None
+    return tuple(int(g) for g in m.groups()) if m else None
+
+
+_BROADCAST = re.compile(r"broadcast together with shapes \(([\d, ]*)\) \(([\d, ]*)\)")
+
+
+def _row_by_vector(msg):
+    """Words for "shapes (n, K) (n,)": a per-row number broadcast against the last axis."""
+    m = _BROADCAST.search(msg)
+    if not m:
+        return ""
+    shapes = [tuple(int(x) for x in g.replace(" ", "").split(",") if x) for g in m.groups()]
+    if len(shapes[0]) == 1 and len(shapes[1]) == 1 and shapes[0] != shapes[1]:
+        return (f"A {shapes[0]} and a {shapes[1]} array cannot be combined entry by entry. To pair every "
+                "entry of one with every entry of the other, give one of them a new axis ([:, None]): the "
+                "result is then a 2-D table.")
+    for a, b in (shapes, shapes[::-1]):
+        if len(a) == 2 and len(b) == 1 and b[0] == a[0] and a[0] != a[1]:
+            return (f"numpy lines up the LAST axes: your ({b[0]},) array meets the {a[1]} columns of the "
+                    f"{a} one, not its {a[0]} rows. To combine each row with its own number, give the "
+                    "vector a trailing axis: [:, None], or keepdims=True when you make it with a sum.")
+    return ""
+
+
 def _exception_hints(exc, ctx):
-    """Extra words for common exceptions."""
+    """Extra words for common exceptions.
+
+    Shape advice ("print the shapes") only for shape and broadcasting errors;
+    an index VALUE out of range (a state equal to K, a list entry that does
+    not exist yet) gets its own words: there the shapes are fine.
+    """
     msg = str(exc)
     hints = []
+    oob = _out_of_bounds(exc)
     if "probabilities do not sum to 1" in msg or "probabilities are not non-negative" in msg:
         hints.append(
             "rng.choice(K, p=...) needs a probability vector. The distribution of the "
             "next state when the current state is i is the ROW A[i] "
             "(A[i, j] = P(next = j | now = i)), not the column A[:, i]."
         )
-    elif isinstance(exc, (IndexError, ValueError)) and any(
-        w in msg for w in ("shape", "broadcast", "index", "dimension", "operand", "size")
-    ):
+    elif oob is not None:
+        index, axis, size = oob
+        if index < 0:
+            why = ("a negative number used as an index: are numbers that are not indices (scores, "
+                   "log-probabilities, maxima) stored where indices belong?")
+        elif index == size:
+            why = (f"one past the end: e.g. a state equal to K (states are 0 .. K-1), or a bin t + 1 "
+                   f"read at the last bin (bins are 0 .. T-1)")
+        else:
+            why = ("far past the end: e.g. an argmax without axis= (it returns an index into the "
+                   "flattened array), or a count used as an index")
+        hints.append(
+            f"An index VALUE is out of range (the shapes may be fine): this line uses index {index} on "
+            f"an axis of length {size}, whose indices are 0 .. {size - 1}. Where does that index come "
+            f"from? {why[0].upper() + why[1:]}."
+        )
+    elif isinstance(exc, IndexError) and "list index out of range" in msg:
+        hints.append(
+            "A list is shorter than the code assumes: it reads an entry that does not exist (yet), "
+            "e.g. lls[-2] on the first pass, before two values have been appended. Check len(...) "
+            "before reading it."
+        )
+    elif isinstance(exc, IndexError) and ("valid indices" in msg or "used as indices must be" in msg):
+        hints.append(
+            "Indices must be integers: a float (e.g. a state stored in a float array, or the result of "
+            "a division) cannot index an array. Create index arrays with dtype=int."
+        )
+    elif isinstance(exc, (IndexError, ValueError)) and any(w in msg for w in _SHAPE_WORDS):
+        row_by_vector = _row_by_vector(msg)
+        if row_by_vector:
+            hints.append(row_by_vector)
         if ctx.shapes:
             hints.append(f"Print the shapes on that line (x.shape). Here: {ctx.shapes}.")
+    elif isinstance(exc, TypeError) and "converted to Python scalars" in msg:
+        hints.append(
+            "float(...) or int(...) got an array, not a single number: a sum with axis=... keeps the "
+            "other axes. Sum over every axis (.sum() without axis) where you need one number."
+        )
     elif isinstance(exc, NameError):
         hints.append(
             "A name is not defined: inside the function, use its arguments "
@@ -166,6 +239,7 @@ class _Ctx:
         self.step_label = ""
         self.case = ""
         self.shapes = ""
+        self.explain = None  # optional: exc -> list of hint lines, for a check's own traps
 
     def step(self, label):
         self.n_steps += 1
@@ -258,8 +332,16 @@ class _Ctx:
             hints.append(
                 f"Python could not call your function: it must be defined as `{self.signature}`."
             )
-        hints.extend(_exception_hints(exc, self))
-        return _Failed(headline, *hints)
+        own = []
+        if self.explain is not None:
+            try:
+                own = [h for h in (self.explain(exc) or []) if h]
+            except Exception:  # noqa: BLE001 - a hint must never break the report
+                own = []
+        hints.extend(own or _exception_hints(exc, self))
+        failed = _Failed(headline, *hints)
+        failed.exc = exc
+        return failed
 
 
 def _print_student_output(ctx):

@@ -16,6 +16,7 @@ from ..model import log_factorial
 from ..tutorial_data import tutorial_data
 from ._core import (
     _Failed,
+    _out_of_bounds,
     _cached,
     _run,
     _fit,
@@ -176,7 +177,8 @@ LONG_CASE = "a long recording (T = 2000): no underflow"
 
 def _variant(log_obs, psi, A, *, log_A_used=None, log_psi_used=None, first_emission=True,
              wrong_axis_argmax=False, wrong_axis_both=False, prev_emission=False, reduce="max",
-             last_from_emission=False, pointers="own", backtrack="right"):
+             last_from_emission=False, pointers="own", backtrack="right", expand_next=False,
+             emission=True, greedy=False):
     """A Viterbi with one deliberate mistake (the default arguments give the right answer)."""
     n, T, K = log_obs.shape
     log_psi, log_A = _logs(psi, A)
@@ -186,9 +188,11 @@ def _variant(log_obs, psi, A, *, log_A_used=None, log_psi_used=None, first_emiss
         log_psi = log_psi_used
     back = np.zeros((n, T, K), dtype=np.intp)
     delta = log_psi + (log_obs[:, 0] if first_emission else np.zeros((n, K)))
+    greedy_path = np.zeros((n, T), dtype=np.int64)
+    greedy_path[:, 0] = delta.argmax(axis=1)
     with np.errstate(all="ignore"):
         for t in range(1, T):
-            scores = delta[:, :, None] + log_A
+            scores = (delta[:, None, :] if expand_next else delta[:, :, None]) + log_A
             if wrong_axis_both:
                 back[:, t] = scores.argmax(axis=2)
                 best = scores.max(axis=2)
@@ -200,10 +204,18 @@ def _variant(log_obs, psi, A, *, log_A_used=None, log_psi_used=None, first_emiss
                     m = scores.max(axis=1, keepdims=True)
                     m = np.where(np.isfinite(m), m, 0.0)
                     best = np.log(np.exp(scores - m).sum(axis=1)) + m[:, 0]
-            delta = best + log_obs[:, t - 1 if prev_emission else t]
+            delta = best + (log_obs[:, t - 1 if prev_emission else t] if emission else 0.0)
+            greedy_path[:, t] = delta.argmax(axis=1)
+    if greedy:
+        return greedy_path
     path = np.zeros((n, T), dtype=np.int64)
     path[:, -1] = (log_obs[:, -1] if last_from_emission else delta).argmax(axis=1)
     rows = np.arange(n) if pointers == "own" else np.zeros(n, dtype=np.intp)
+    if backtrack == "forward":  # follows the pointers forwards in time from a path of zeros
+        path = np.zeros((n, T), dtype=np.int64)
+        for t in range(1, T):
+            path[:, t] = back[rows, t, path[:, t - 1]]
+        return path
     for t in range(T - 1, 0, -1):
         if backtrack == "stops_early" and t == 1:
             break
@@ -281,6 +293,21 @@ def _variant_messages(log_obs, psi, A):
          "delta_1(j) = log psi_j + log o_1(j): bin 0's spikes count too, like every other bin's."),
         (v(prev_emission=True), "delta of bin t uses the emission of bin t-1.",
          "delta_t(j) = log o_t(j) + max_i [...]: add this bin's log_obs[:, t], not log_obs[:, t - 1]."),
+        (v(expand_next=True), "delta is expanded on the wrong axis: your scores add δ of the NEXT state j "
+         "to log A_ij.",
+         "scores[n, i, j] must be δ_{t-1}(i) + log A_ij: the previous state i is axis 1, so delta gets its new "
+         "axis LAST, shape (n_trials, K, 1). With the new axis in the middle, (n_trials, 1, K), delta lines "
+         "up with j, and the max over i no longer looks at delta."),
+        (v(emission=False), "delta leaves out the emissions of bins 1 .. T-1.",
+         "δ_t(j) = log o_t(j) + max_i [δ_{t-1}(i) + log A_ij]: after the max over i, add bin t's log emission "
+         "for every state j."),
+        (v(greedy=True), "your path is the argmax of delta bin by bin: there is no backtracking.",
+         "δ_t(j) is the score of the best path ENDING in j at bin t, but the best path overall may reach "
+         "another state of bin t. Store the argmax over i as back-pointers, then read the path backwards "
+         "from the best state of the last bin."),
+        (v(backtrack="forward"), "you follow the back-pointers forwards in time.",
+         "back[:, t, j] says which state PRECEDES state j at bin t: start from the best state of the last bin "
+         "and fill bin t - 1 from bin t, going down to bin 0."),
         (v(wrong_axis_argmax=True), "the back-pointers take the argmax over the wrong axis.",
          "scores[n, i, j] = delta[n, i] + log A[i, j] (from i to j): the best PREVIOUS state is the argmax "
          "over i, axis=1, giving one pointer per next state j."),
@@ -288,14 +315,14 @@ def _variant_messages(log_obs, psi, A):
          "scores[n, i, j] = delta[n, i] + log A[i, j]: for every next state j, maximise over the previous "
          "state i, i.e. axis=1 of the (n_trials, K, K) array."),
         (v(last_from_emission=True), "the last state of the path is the argmax of the last emission only.",
-         "The path ends in the state with the best delta_T(j): delta.argmax(axis=1) after the loop. delta "
-         "carries the whole history; log_obs[:, -1] is one bin."),
+         "The path ends in the state with the best δ_T(j), the argmax over the states of delta after the loop. "
+         "delta carries the whole history; log_obs[:, -1] is one bin."),
         (v(backtrack="off_by_one"), "backtracking is off by one bin.",
-         "back[:, t, j] is the best state in bin t - 1 before state j in bin t, so "
-         "path[:, t - 1] = back[trials, t, path[:, t]] (pointers of bin t, not t - 1)."),
+         "back[:, t, j] is the best state of bin t - 1 before state j in bin t: fill bin t - 1 with the "
+         "pointers stored at bin t, not at bin t - 1."),
         (v(pointers="trial0"), "every trial is backtracked with the pointers of trial 0.",
-         "Index the back-pointers per trial: back[np.arange(n_trials), t, path[:, t]] pairs each trial "
-         "with its own state; back[0, t, ...] uses trial 0's for all."),
+         "Index the back-pointers per trial: an array of trial numbers on the trial axis, next to the "
+         "states of bin t, pairs each trial with its own state; back[0, t, ...] uses trial 0's for all."),
     ] + [
         (cand, "the transitions are ignored: your path is the best state of every bin on its own.",
          "Add log A[i, j] to delta[:, i] before maximising over i: the path must be likely as a whole "
@@ -304,7 +331,7 @@ def _variant_messages(log_obs, psi, A):
     ]
 
 
-def _diagnose_path(path, ref, log_obs, psi, A):
+def _diagnose_path(path, ref, log_obs, psi, A, call=None):
     n, T, K = log_obs.shape
     lj = _path_log_joint(path, log_obs, psi, A)
     lj_ref = _path_log_joint(ref, log_obs, psi, A)
@@ -325,18 +352,23 @@ def _diagnose_path(path, ref, log_obs, psi, A):
     if (np.array_equal(path[:, 1:], ref[:, 1:]) and not path[:, 0].any()) or (
             T > 2 and np.array_equal(path, _variant(log_obs, psi, A, backtrack="stops_early"))):
         raise _Failed("the first bin (t = 0) of the path is never filled.",
-                      "The backtracking loop must run down to t = 1 and fill path[:, 0] = back[trials, 1, path[:, 1]]: "
-                      "`for t in range(T - 1, 0, -1)`.")
+                      "The backtracking loop must run down to t = 1 included: the pointers stored at bin 1 "
+                      "fill bin 0. range stops BEFORE its second argument.")
     for cand, head, hint in _variant_messages(log_obs, psi, A):
         if np.array_equal(path, cand):
+            if "expanded on the wrong axis" in head and n > 1 and np.all(path == path[:1]):
+                # on this case it also looks like "one path for every trial": a second case decides
+                if not _confirm_expand_next(call, log_obs, psi, A):
+                    continue
             raise _Failed(head, hint)
     if np.array_equal(path[:, 1:], ref[:, 1:]):
         raise _Failed("only the first bin (t = 0) of the path is wrong.",
-                      "delta_1(j) = log psi_j + log o_1(j), and path[:, 0] = back[trials, 1, path[:, 1]] "
-                      "(the loop `for t in range(T - 1, 0, -1)` ends with t = 1).")
+                      "δ of the first bin is log ψ_j + log o(j), and bin 0 of the path comes from the pointers "
+                      "stored at bin 1 (the last pass of the backtracking loop, t = 1).")
     if np.array_equal(path[:, :-1], ref[:, :-1]):
         raise _Failed("only the last bin of the path is wrong.",
-                      "The path ends in argmax_j delta_T(j): delta.argmax(axis=1) after the forward loop.")
+                      "The path ends in argmax_j δ_T(j): the argmax over the STATES (one per trial) of delta "
+                      "after the forward loop.")
     if n > 1 and np.all(path == path[:1]) and not np.all(ref == ref[:1]):
         raise _Failed("every trial got the same path.",
                       "Each trial has its own delta and back-pointers: keep the trial axis everywhere, "
@@ -355,9 +387,46 @@ def _diagnose_path(path, ref, log_obs, psi, A):
                       f"{_f(lj_ref[bad], '.6g')}.")
     raise _Failed(f"your path of trial {bad} is not the most probable one: log p(x, y) = {_f(lj[bad], '.6g')}, "
                   f"the best path has {_f(lj_ref[bad], '.6g')}.",
-                  "delta_1 = log psi + log o_1; delta_t(j) = log o_t(j) + max_i [delta_{t-1}(i) + log A_ij], "
-                  "back_t(j) = the argmax i; end in argmax_j delta_T(j) and follow the pointers back.",
+                  "δ_1(j) = log ψ_j + log o_1(j); δ_t(j) = log o_t(j) + max_i [δ_{t-1}(i) + log A_ij], "
+                  "back_t(j) = the argmax i; end in argmax_j δ_T(j) and follow the pointers back. See Hint 2 "
+                  "below the exercise.",
                   f"First difference: bin {int(np.flatnonzero(path[bad] != ref[bad])[0])}.")
+
+
+def _confirm_expand_next(call, log_obs, psi, A):
+    """Does the student's path also match delta[:, None, :] where every trial ends elsewhere?"""
+    if call is None:
+        return False
+    n, T, K = log_obs.shape
+    probe = log_obs.copy()
+    probe[np.arange(n), -1, np.arange(n) % K] += 50.0  # trial n must end in state n % K
+    try:
+        got = call(probe)
+    except _Failed:
+        return False
+    return bool(np.array_equal(got, _variant(probe, psi, A, expand_next=True)))
+
+
+def _viterbi_explain(n, T, K):
+    """``ctx.explain`` of viterbi: the index errors its traps cause."""
+    def explain(exc):
+        oob = _out_of_bounds(exc)
+        if oob is not None and oob[2] == K and oob[2] != T:
+            index = oob[0]
+            if index < 0:
+                return ["A negative number was used as a state: do your back-pointers hold scores (the max, "
+                        "a log-probability) instead of states (the argmax over the previous state i)?"]
+            if index >= K:
+                return [f"A state {index} >= K = {K} was used as an index: an argmax without axis= returns an "
+                        "index into the flattened (n_trials, K) array, not one state per trial. Give argmax "
+                        "the axis of the states (axis=1)."]
+        msg = str(exc)
+        if isinstance(exc, ValueError) and f"from shape ({n},{n}) into shape ({n},)" in msg:
+            return [f"Indexing back with ':' on the trial axis and the (n_trials,) states pairs EVERY trial with "
+                    f"every trial's state: an ({n}, {n}) array. Put an array of trial numbers (np.arange) on the "
+                    "trial axis, so that each trial meets its own state."]
+        return []
+    return explain
 
 
 def _as_path(res, n, T, K):
@@ -372,7 +441,7 @@ def _as_path(res, n, T, K):
         raise _Failed(f"you returned an (n_trials, K) = {arr.shape} array of scores: delta of the last bin, "
                       "not the path.",
                       "delta only says how good the best path into each state is. Backtrack: start from "
-                      "delta.argmax(axis=1) and follow the back-pointers to bin 0.")
+                      "the best state of the last bin and follow the back-pointers to bin 0.")
     elif arr.shape == (n, T, K):
         raise _Failed(f"you returned an (n_trials, T, K) = {arr.shape} array (delta, or the back-pointers, of "
                       "every bin), not the path.",
@@ -410,11 +479,15 @@ def check_viterbi(viterbi):
     floats, 1-based states, states out of range (argmax over the flattened
     batch), a reversed path, sum instead of max (filtered or posterior
     argmax, log-sum-exp), A transposed, psi or the first emission missing,
-    the previous bin's emission, argmax (or max and argmax) over the wrong
-    axis, the last state from the last emission only, backtracking off by
-    one, trial 0's pointers for every trial, transitions ignored, the first
-    or last bin alone wrong, one path for all trials, an impossible path,
-    underflow of probabilities, and inputs modified in place.
+    the previous bin's emission, the emissions left out after bin 0, delta
+    expanded on the wrong axis, argmax (or max and argmax) over the wrong
+    axis, the last state from the last emission only, a greedy path (no
+    backtracking), backtracking forwards or off by one, trial 0's pointers
+    for every trial, back-pointers holding scores or a flattened argmax (an
+    IndexError), the trial axis not indexed while backtracking (a
+    ValueError), transitions ignored, the first or last bin alone wrong, one
+    path for all trials, an impossible path, underflow of probabilities, and
+    inputs modified in place.
 
     Returns
     -------
@@ -425,6 +498,7 @@ def check_viterbi(viterbi):
     def body(ctx):
         for label, log_obs, psi, A, ref, desc in _cached(("viterbi cases",), _viterbi_cases):
             ctx.step(label)
+            ctx.explain = _viterbi_explain(*log_obs.shape)
             ctx.case = desc
             n, T, K = log_obs.shape
             ctx.shapes = f"log_obs ({n}, {T}, {K}) = (n_trials, T, K), psi ({K},), A ({K}, {K})"
@@ -436,9 +510,11 @@ def check_viterbi(viterbi):
                                   "do not add 1.")
                 raise _Failed(f"path holds states from {path.min()} to {path.max()}, outside 0 .. K-1 = 0 .. {K - 1}.",
                               "np.argmax(delta) without axis= flattens the whole (n_trials, K) batch and returns "
-                              "one index into it: use delta.argmax(axis=1), one state per trial.")
+                              "one index into it: give argmax the axis of the states (axis=1), one state per "
+                              "trial.")
             if not np.array_equal(path, ref):
-                _diagnose_path(path, ref, log_obs, psi, A)
+                _diagnose_path(path, ref, log_obs, psi, A,
+                               call=lambda lo: _as_path(ctx.call(lo, psi, A), *lo.shape))
         ctx.case = ""
 
     return _run("viterbi", viterbi, "viterbi(log_obs, psi, A)", ("log_obs", "psi", "A"), "path", body,
@@ -472,7 +548,7 @@ def reference_heldout_ll(Y_train, Y_test, K, dt, seed, n_iter):
     return float(train), float(test)
 
 
-def _heldout_units(v, ref, which, n, T, dt, other_duration, duration_text, wrong_durations=()):
+def _heldout_units(v, ref, which, n, T, dt, other_duration, duration_text, wrong_durations=(), C=1):
     """Fail if ``v`` is ``ref`` (nats per second) in the wrong units."""
     dur = n * T * dt
     units = [
@@ -484,6 +560,8 @@ def _heldout_units(v, ref, which, n, T, dt, other_duration, duration_text, wrong
         (ref / np.log(2.0), "is in bits, not nats (divided by log 2)."),
         (ref * dur / other_duration,
          f"is divided by the duration of the {'TEST' if which == 'training' else 'TRAINING'} set."),
+        (ref / C, "is divided by Y.size * dt: Y.size counts the neurons too (n_trials * T * C), but the "
+                  "recording lasts n_trials * T * dt seconds."),
     ]
     units += [(ref * dur / d, text) for d, text in wrong_durations]
     for cand, tail in units:
@@ -503,6 +581,11 @@ def _heldout_cases():
 _HELDOUT_CASES = ((2, 3, 50), (3, 1, 4))
 
 
+def _heldout_same_length_test():
+    """Test trials as long as the training trials: code that pools the two sets only when it can."""
+    return tutorial_data(n_trials=3, T=80, seed=6)["Y"]
+
+
 def check_heldout_ll(heldout_ll):
     """Check ``heldout_ll(Y_train, Y_test, K, dt, seed, n_iter) -> (train_ll_per_s, test_ll_per_s)``.
 
@@ -510,13 +593,18 @@ def check_heldout_ll(heldout_ll):
     train = ``fit.lls[-1] / (n_train * T * dt)``; test =
     ``helpers.log_likelihood(Y_test, fit.psi, fit.A, fit.L, dt) /
     (n_test * T_test * dt)``. Two cases (K = 2, seed 3, 50 steps; K = 3,
-    seed 1, 4 steps). Detects: not two numbers, swapped outputs, totals /
+    seed 1, 4 steps), the second also with test trials as long as the
+    training ones. Detects: not two numbers, swapped outputs, totals /
     per bin / per trial / per second of one trial instead of per second,
     bits, a flipped sign, dividing by the other set's duration or by a test
     duration made with the training set's T or n, scoring the training set
-    twice, fitting on the test set, the log-likelihood before EM
-    (``fit.lls[0]``), ``n_iter``, ``seed`` or ``K`` not passed on, an
-    unseeded fit, inputs modified in place.
+    twice, Y.size (neurons included) as the duration, fitting on the test
+    set or on data that include it (pooled sets, EM continued on the test
+    trials), the log-likelihood before EM (``fit.lls[0]``), ``n_iter``,
+    ``seed`` or ``K`` not passed on, fit_em's arguments after ``dt`` passed
+    by position, other settings than its defaults (``n_restarts``, ``tol``,
+    ``init``: read from the function's source), an unseeded fit, inputs
+    modified in place.
 
     Returns
     -------
@@ -525,16 +613,21 @@ def check_heldout_ll(heldout_ll):
     """
 
     def body(ctx):
-        Y_tr, Y_te, dt = _heldout_cases()
+        Y_tr, Y_te0, dt = _heldout_cases()
         n_tr, T_tr, C = Y_tr.shape
-        n_te, T_te, _ = Y_te.shape
         dur_tr = n_tr * T_tr * dt
-        dur_te = n_te * T_te * dt
-        ctx.shapes = (f"Y_train (n_train, T, C) = {Y_tr.shape}, Y_test (n_test, T_test, C) = {Y_te.shape}")
-        for j, (K, seed, n_iter) in enumerate(_HELDOUT_CASES):
-            ctx.case = (f"Y_train {n_tr} trials of {T_tr} bins, Y_test {n_te} trials of {T_te} bins, "
-                        f"C = {C}, K = {K}, dt = {dt} s, seed = {seed}, n_iter = {n_iter}")
-            ctx.step("returns two numbers" if j == 0 else f"a second case: K = {K}, seed = {seed}, n_iter = {n_iter}")
+        # the third case is part of the second step: test trials as long as the training ones
+        cases = [(K, seed, n_iter, Y_te0) for K, seed, n_iter in _HELDOUT_CASES]
+        cases.append(_HELDOUT_CASES[1] + (_cached(("heldout same-length test",), _heldout_same_length_test),))
+        for j, (K, seed, n_iter, Y_te) in enumerate(cases):
+            n_te, T_te, _ = Y_te.shape
+            dur_te = n_te * T_te * dt
+            ctx.shapes = (f"Y_train (n_train, T, C) = {Y_tr.shape}, Y_test (n_test, T_test, C) = {Y_te.shape}")
+            ctx.case = (f"Y_train {n_tr} trials of {T_tr} bins, Y_test {n_te} trials of {T_te} bins"
+                        + (" (as long as the training trials)" if T_te == T_tr else "")
+                        + f", C = {C}, K = {K}, dt = {dt} s, seed = {seed}, n_iter = {n_iter}")
+            if j < 2:
+                ctx.step("returns two numbers" if j == 0 else f"a second case: K = {K}, seed = {seed}, n_iter = {n_iter}")
             res = ctx.call(Y_tr, Y_te, K, dt, seed, n_iter)
             if isinstance(res, dict):
                 raise _Failed("your function returned a dict; it should return two numbers.",
@@ -559,30 +652,34 @@ def check_heldout_ll(heldout_ll):
                                       "train_ll_per_s, test_ll_per_s")
                 if not (np.isclose(_scalar(again[0], "the training log-likelihood", one), a, rtol=1e-12)
                         and np.isclose(_scalar(again[1], "the test log-likelihood", one), b, rtol=1e-12)):
+                    _fit_call_settings(heldout_ll)
                     raise _Failed("two calls with the same seed gave different values: the fit is not seeded.",
-                                  "Pass the seed on: helpers.fit_em(Y_train, K, dt, n_iter=n_iter, seed=seed).")
+                                  "Pass the seed argument on to helpers.fit_em, by keyword (seed=seed): "
+                                  "without it, EM starts from new random values on every call.")
             if ok_a and ok_b:
                 continue
             if np.isclose(a, te, rtol=1e-7) and np.isclose(b, tr, rtol=1e-7):
                 raise _Failed("the two values are swapped.",
                               "Return (train_ll_per_s, test_ll_per_s), training first.")
             if not ok_a:
-                _diagnose_fit(a, Y_tr, Y_te, K, dt, seed, n_iter, dur_tr, dur_te, which="training")
-                _heldout_units(a, tr, "training", n_tr, T_tr, dt, dur_te, "n_train * T * dt")
+                _diagnose_fit(a, Y_tr, Y_te, K, dt, seed, n_iter, dur_tr, dur_te, which="training",
+                              fn=heldout_ll)
+                _heldout_units(a, tr, "training", n_tr, T_tr, dt, dur_te, "n_train * T * dt", C=C)
                 if np.isclose(a, te, rtol=1e-7):
                     raise _Failed("the training value is the test log-likelihood.",
-                                  "Return the training value first: fit.lls[-1] / (n_train * T * dt).")
+                                  "Return the training value first, then the test value.")
                 if np.isclose(a, fit.lls[0] / dur_tr, rtol=1e-7):
                     raise _Failed("the training value is fit.lls[0], the log-likelihood BEFORE EM.",
                                   "fit.lls holds the log-likelihood before every M-step and after the last: "
-                                  "the fitted model's is the last entry, fit.lls[-1].")
+                                  "the fitted model's is the LAST entry.")
                 raise _Failed(
                     f"the training log-likelihood per second is {_f(a, '.8g')}, expected {_f(tr, '.8g')}.",
-                    "Fit with fit = helpers.fit_em(Y_train, K, dt, n_iter=n_iter, seed=seed) (other settings at "
-                    "their defaults) and divide fit.lls[-1] by n_train * T * dt.",
+                    "Fit on Y_train with helpers.fit_em, passing n_iter and seed by keyword (every other setting "
+                    "at its default), and divide the final log-likelihood, the last entry of fit.lls, by the "
+                    "training duration, n_train * T * dt seconds. See Hint 2 below the exercise.",
                 )
-            _diagnose_fit(b, Y_tr, Y_te, K, dt, seed, n_iter, dur_tr, dur_te, which="test")
-            _heldout_units(b, te, "test", n_te, T_te, dt, dur_tr, "n_test * T_test * dt",
+            _diagnose_fit(b, Y_tr, Y_te, K, dt, seed, n_iter, dur_tr, dur_te, which="test", fn=heldout_ll)
+            _heldout_units(b, te, "test", n_te, T_te, dt, dur_tr, "n_test * T_test * dt", C=C,
                            wrong_durations=[
                                (n_te * T_tr * dt, "is divided by n_test * T * dt, with the TRAINING set's T "
                                                   f"({T_tr} bins; the test trials have {T_te})."),
@@ -591,12 +688,12 @@ def check_heldout_ll(heldout_ll):
                            ])
             if np.isclose(b, tr, rtol=1e-7) or np.isclose(b, fit.lls[-1] / dur_te, rtol=1e-7):
                 raise _Failed("the test value scores the TRAINING set again.",
-                              "Evaluate helpers.log_likelihood(Y_test, fit.psi, fit.A, fit.L, dt) "
-                              "on the test trials.")
+                              "Score the TEST trials with helpers.log_likelihood at the fitted parameters "
+                              "(fit.psi, fit.A, fit.L).")
             raise _Failed(
                 f"the test log-likelihood per second is {_f(b, '.8g')}, expected {_f(te, '.8g')}.",
-                "Score the fitted model on the test trials, helpers.log_likelihood(Y_test, fit.psi, "
-                "fit.A, fit.L, dt), and divide by n_test * T_test * dt.",
+                "Score the test trials with helpers.log_likelihood at the fitted parameters (fit.psi, fit.A, "
+                "fit.L), and divide by the test duration, n_test * T_test * dt seconds.",
             )
         ctx.case = ""
 
@@ -607,7 +704,47 @@ def check_heldout_ll(heldout_ll):
                 "the same when called again; inputs left untouched")
 
 
-def _diagnose_fit(v, Y_tr, Y_te, K, dt, seed, n_iter, dur_tr, dur_te, which):
+def _fit_em_calls(fn):
+    """The calls to fit_em in ``fn``'s source: ``[(positional args, keyword names)]`` ([] if unreadable)."""
+    import ast
+    import inspect
+    import textwrap
+
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except Exception:  # noqa: BLE001 - no source (a builtin, a lambda in odd places)
+        return []
+    calls = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+            if name == "fit_em":
+                calls.append((len(node.args), [k.arg for k in node.keywords]))
+    return calls
+
+
+def _fit_call_settings(fn):
+    """Fail if the student's fit_em call passes n_iter / seed by position, or changes other settings."""
+    for n_pos, keywords in _fit_em_calls(fn):
+        if n_pos > 3:
+            raise _Failed(
+                f"your fit_em call passes {n_pos} arguments by position: after (Y, K, dt) come n_iter, tol, "
+                "n_restarts, seed, ... in THAT order, so the 4th and 5th land in n_iter and tol, not seed.",
+                "Pass every argument after dt by keyword: n_iter=..., seed=... (then their order does not "
+                "matter).",
+            )
+        other = [k for k in keywords if k not in ("n_iter", "seed") and k is not None]
+        if other:
+            raise _Failed(
+                f"your fit_em call also sets {', '.join(other)}: the check expects fit_em's defaults apart "
+                "from the seed and n_iter.",
+                "Use fit_em's defaults apart from the seed and n_iter: leave "
+                f"{' and '.join(other)} out of the call.",
+            )
+
+
+def _diagnose_fit(v, Y_tr, Y_te, K, dt, seed, n_iter, dur_tr, dur_te, which, fn=None):
     """Fail if ``v`` comes from a fit with other settings than asked (test set, K, seed, n_iter)."""
     def scores(fit):
         return (fit.lls[-1] / dur_tr, log_likelihood(Y_te, fit.psi, fit.A, fit.L, dt) / dur_te)
@@ -616,20 +753,35 @@ def _diagnose_fit(v, Y_tr, Y_te, K, dt, seed, n_iter, dur_tr, dur_te, which):
         got = scores(fit)
         return np.isclose(v, got[0 if which == "training" else 1], rtol=1e-7)
 
-    fit_te = _fit(Y_te, K, dt, "test", seed=seed, n_iter=n_iter)
+    fit_te = _fit(Y_te, K, dt, f"test {Y_te.shape}", seed=seed, n_iter=n_iter)
     on_test = (fit_te.lls[-1] / dur_te, log_likelihood(Y_tr, fit_te.psi, fit_te.A, fit_te.L, dt) / dur_tr)
     if any(np.isclose(v, x, rtol=1e-7) for x in on_test):
         raise _Failed("the model was fitted on the test set.",
-                      "Fit on Y_train only: fit = helpers.fit_em(Y_train, K, dt, n_iter=n_iter, seed=seed); "
-                      "the test set is only scored.")
+                      "Fit on Y_train only, and only SCORE the test set: the held-out value must come from "
+                      "trials the fit never saw.")
+    if which == "training":
+        T_common = min(Y_tr.shape[1], Y_te.shape[1])
+        both = np.concatenate([Y_tr[:, :T_common], Y_te[:, :T_common]])
+        fit_both = _fit(both, K, dt, f"train+test {Y_te.shape}", seed=seed, n_iter=n_iter)
+        fit_tr = _fit(Y_tr, K, dt, "train", seed=seed, n_iter=n_iter)
+        fit_on = _cached(("heldout train then test", Y_te.shape, K, seed, n_iter),
+                         lambda: fit_em(Y_te, K, dt, n_iter=n_iter, init=(fit_tr.psi, fit_tr.A, fit_tr.L)))
+        leaks = (log_likelihood(Y_tr, f.psi, f.A, f.L, dt) / dur_tr for f in (fit_both, fit_on))
+        if any(np.isclose(v, x, rtol=1e-7) for x in leaks):
+            raise _Failed("the test trials took part in the fit (the two sets pooled, or EM continued on the "
+                          "test set).",
+                          "Fit on Y_train only, and only SCORE the test set: a held-out log-likelihood is "
+                          "honest only for trials the fit never saw.")
+    if fn is not None:
+        _fit_call_settings(fn)
     if matches(_fit(Y_tr, K, dt, "train", seed=seed)):
         raise _Failed(f"n_iter is not passed on: your fit runs up to 200 EM steps, not n_iter = {n_iter}.",
-                      "helpers.fit_em(Y_train, K, dt, n_iter=n_iter, seed=seed).")
+                      "Pass the n_iter argument on to helpers.fit_em, by keyword (n_iter=n_iter).")
     for s in (0, 1, 2, 3):
         if s != seed and matches(_fit(Y_tr, K, dt, "train", seed=s, n_iter=n_iter)):
             raise _Failed(f"the fit used seed {s}, not the seed argument ({seed}).",
-                          "Pass it on: helpers.fit_em(Y_train, K, dt, n_iter=n_iter, seed=seed).")
+                          "Pass the seed argument on to helpers.fit_em, by keyword (seed=seed).")
     for k in (1, 2, 3, 4):
         if k != K and matches(_fit(Y_tr, k, dt, "train", seed=seed, n_iter=n_iter)):
             raise _Failed(f"the model has K = {k} states, not the K argument ({K}).",
-                          "Fit with the K you are given: helpers.fit_em(Y_train, K, dt, n_iter=n_iter, seed=seed).")
+                          "Fit with the K you are given, the function's argument.")

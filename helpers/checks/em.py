@@ -44,6 +44,7 @@ def reference_run_em(Y, psi, A, L, dt, n_iter, tol):
 _EM_N_ITER_SHORT = 4
 _EM_N_ITER_LONG = 60
 _EM_TOL = 1e-4
+_EM_TOL_BIG = 0.5  # so large that the very first gain is below tol * |ll|: EM stops after one M-step
 
 
 def _em_case():
@@ -109,8 +110,11 @@ def check_run_em(run_em):
     start after the first M-step or miss the last value, parameters never
     updated (constant lls), the E-step left outside the loop, decreasing
     lls, one M-step too many, a stopping test that holds at once (a negative
-    gain or relative gain), never stopping early (also: a negative threshold
-    tol * ll), an absolute instead of relative tolerance, the stopping ll
+    gain or relative gain), an inverted stopping test (stops when the gain is
+    LARGE: at once with tol = 0, never with a huge tol), a test that skips the
+    first gain (``m > 1``: with tol = 0.5, where EM must stop right after its
+    first M-step, it runs one more), never stopping early (also: a negative
+    threshold tol * ll), an absolute instead of relative tolerance, the stopping ll
     left out, the final ll appended twice after an early stop, returning the
     starting or stale parameters or those one M-step past lls[-1], inputs
     modified in place.
@@ -143,7 +147,8 @@ def check_run_em(run_em):
                               "Record the total over all trials (post.ll, in nats), not the mean per trial.")
             if _close(lls[0], ll0 / (n * T), rtol=1e-7) or _close(lls[0], ll0 / (n * T * C), rtol=1e-7):
                 raise _Failed("lls looks like log-likelihoods per bin.",
-                              "Record the total log-likelihood summed over trials (post.ll).")
+                              "Record the TOTAL log-likelihood in nats, summed over all trials and bins: "
+                              "the ll attribute of the E-step's result.")
             if _close(lls[0], -ll0, rtol=1e-7):
                 raise _Failed("lls has the wrong sign.", "Record the log-likelihood itself (negative numbers here).")
             if _close(lls[0], ref.lls[1], rtol=1e-7):
@@ -184,6 +189,7 @@ def check_run_em(run_em):
             )
         if lls.size != want.size:
             if lls.size == 2 and _close(lls, want[:2], rtol=1e-7):
+                _inverted_test(ctx, Y, psi0, A0, L0, dt, lls, n, K, C)
                 raise _Failed(
                     f"EM stopped after its first M-step although tol = 0 (n_iter = {_EM_N_ITER_SHORT}): "
                     "your stopping test holds for a step that gained "
@@ -291,6 +297,53 @@ def check_run_em(run_em):
                 raise _Failed(f"after stopping early, the returned {what} does not match helpers.fit_em.",
                               _difference(got, ref_val, what),
                               "When EM stops, return the parameters whose log-likelihood is lls[-1].")
+
+        # still part of the stopping-rule step: EM must be able to stop right after its first M-step
+        ctx.case = (f"{n} trials of {T} bins, C = {C}, K = {K}, n_iter = {_EM_N_ITER_SHORT}, "
+                    f"tol = {_EM_TOL_BIG:g} (so large that the first gain is already below tol * |ll|)")
+        res = ctx.call(Y, psi0, A0, L0, dt, _EM_N_ITER_SHORT, _EM_TOL_BIG)
+        psi, A, L, lls = _em_unpack(res, n, K, C)
+        ref3 = _fit(Y, K, dt, "em", n_iter=_EM_N_ITER_SHORT, tol=_EM_TOL_BIG, init=init)
+        want = ref3.lls
+        if lls.size != want.size:
+            gain = want[1] - want[0]
+            if lls.size == want.size + 1 and lls[-1] == lls[-2]:
+                head = "after stopping early, the last log-likelihood is appended twice."
+                hint = ("Append the final log-likelihood after the loop only when it ran all n_iter "
+                        "M-steps; when EM stops early, the ll that triggered the stop is already the last entry.")
+            elif lls.size == want.size + 1 and _close(lls[:want.size], want, rtol=1e-7):
+                head = (f"EM stopped one M-step late: with tol = {_EM_TOL_BIG:g} the very first gain "
+                        f"({_f(gain, '.3g')} nats) is already below tol * |ℓ| "
+                        f"({_f(_EM_TOL_BIG * abs(want[1]), '.3g')} nats), so EM must stop right after its "
+                        "first M-step, but yours ran another one.")
+                hint = ("Your stopping test skips the first gain, lls[1] - lls[0]: test it as soon as TWO "
+                        "log-likelihoods exist (with a loop counter m starting at 0, that is m >= 1, not "
+                        "m > 1; or len(lls) > 1).")
+            elif lls.size == _EM_N_ITER_SHORT + 1:
+                head = (f"EM never stopped early with tol = {_EM_TOL_BIG:g}, although every gain is far "
+                        "below tol * |ℓ|.")
+                hint = ("Stop as soon as a step's gain ℓ(m) - ℓ(m-1) is at most tol * |ℓ(m)|, testing the "
+                        "first gain too.")
+            else:
+                head = (f"with tol = {_EM_TOL_BIG:g}, EM must stop right after its first M-step: "
+                        f"{want.size} log-likelihoods; yours recorded {lls.size}.")
+                hint = ("Test the stopping rule on every gain, the first one (lls[1] - lls[0]) included, "
+                        "right after recording the log-likelihood and before the next M-step.")
+            raise _Failed(head, hint)
+        for got, ref_val, what in ((psi, ref3.psi, "psi"), (A, ref3.A, "A"), (L, ref3.L, "L")):
+            if not _close(got, ref_val, rtol=1e-6):
+                ahead = _one_more_step(Y, ref3, dt)
+                if all(_close(g, a, rtol=1e-6) for g, a in zip((psi, A, L), ahead)):
+                    raise _Failed(
+                        "after stopping right after the first M-step, the returned parameters are one "
+                        "M-step newer than lls[-1] records.",
+                        "Test the stopping rule right after recording the E-step's log-likelihood and "
+                        "before the M-step: when it holds, leave the loop with the parameters that "
+                        "log-likelihood belongs to.",
+                    )
+                raise _Failed(f"after stopping early, the returned {what} does not match helpers.fit_em.",
+                              _difference(got, ref_val, what),
+                              "When EM stops, return the parameters whose log-likelihood is lls[-1].")
         ctx.case = ""
 
     return _run("run_em", run_em, "run_em(Y, psi, A, L, dt, n_iter, tol)",
@@ -298,6 +351,27 @@ def check_run_em(run_em):
                 "return values, total log-likelihoods before every M-step and after the last, "
                 "monotone increase, the final parameters, and the relative stopping rule, all "
                 "against helpers.fit_em; inputs left untouched")
+
+
+def _inverted_test(ctx, Y, psi0, A0, L0, dt, lls0, n, K, C):
+    """EM stopped after one step with tol = 0: is the stopping test inverted? Raise _Failed if so.
+
+    An inverted test (stop when the gain is LARGE) stops at once when tol = 0 and never when tol
+    is so large that every gain is below tol * |ll|. A test on a negative quantity stops in both.
+    """
+    try:
+        res = ctx.call(Y, psi0, A0, L0, dt, _EM_N_ITER_SHORT, _EM_TOL_BIG)
+        lls_big = _em_unpack(res, n, K, C)[3]
+    except _Failed:
+        return
+    if lls_big.size == _EM_N_ITER_SHORT + 1:
+        raise _Failed(
+            "your stopping test is inverted: it stops EM when the gain is LARGE. With tol = 0 EM stopped "
+            f"after its first M-step, which gained {_f(lls0[1] - lls0[0], '.3g')} nats; with "
+            f"tol = {_EM_TOL_BIG:g}, where every gain is far below tol * |ℓ|, it never stopped.",
+            "EM stops when a step no longer helps: when the gain ℓ(m) - ℓ(m-1) is AT MOST tol * |ℓ(m)| "
+            "(<=), not at least (>=).",
+        )
 
 
 def _one_more_step(Y, fit, dt):

@@ -83,35 +83,49 @@ def _wrong_order(res, K, C):
             )
 
 
+_L_RULE = ("The rate λ_ck is S_ck divided by O_k·dt: the expected spikes over the expected TIME in the "
+           "state, in seconds (bins times dt); see Hint 2 below the exercise.")
+
+
 def _diagnose_psi(gamma, xi_sum, psi, psi_ref):
     n = gamma.shape[0]
-    F = gamma[:, 0].sum(axis=0)
+    starts = gamma[:, 0].sum(axis=0)
     if not np.isclose(psi.sum(), 1.0, atol=1e-8):
-        if _near(psi, F):
+        if _near(psi, starts):
             raise _Failed(
                 f"psi sums to {_f(psi.sum())}, the number of trials: these are the expected numbers of "
-                "trials that start in each state (F), not yet a distribution.",
-                "psi_k = F_k / sum of F: divide by the number of trials (or average over trials "
-                "instead of summing).",
+                "trials that start in each state (N_k, `starts`), not yet a distribution.",
+                "ψ_k is N_k divided by the total of N over the states, which is the number of trials (or "
+                "average over trials instead of summing).",
             )
+        T = gamma.shape[1]
+        if _near(psi, starts / T) or _near(psi, starts / (n * T)):
+            raise _Failed(f"psi sums to {_f(psi.sum())}, not 1: N_k (`starts`) is divided by the number of "
+                          "bins, but only the first bin of each trial counts.",
+                          "Divide N_k by its total over the states, which is the number of TRIALS.")
         raise _Failed(f"psi is not normalised: it sums to {_f(psi.sum())}, it should sum to 1.",
-                      "psi_k = F_k / sum of F, with F the expected starts of the first bin.")
+                      "ψ_k is N_k divided by the total of N over the states, with N_k (`starts`) the expected "
+                      "number of trials that start in state k.")
     if _near(psi, psi_ref):
         return
     if _near(psi, gamma[:, -1].mean(axis=0)):
         raise _Failed("psi comes from the LAST bin of every trial: it should come from the first.",
-                      "psi_k is the expected fraction of trials that START in state k: use the "
-                      "posteriors of bin t = 1 (index 0 on the time axis).")
+                      "ψ_k is the expected fraction of trials that START in state k: use the posteriors of "
+                      "the first bin, gamma[:, 0] (index 0 on the time axis).")
+    if gamma.shape[1] > 1 and _near(psi, gamma[:, 1].mean(axis=0)):
+        raise _Failed("psi comes from the SECOND bin of every trial, gamma[:, 1]: Python counts from 0.",
+                      "The first bin (t = 1 in the maths) is index 0 on the time axis: gamma[:, 0].")
     if _near(psi, gamma.mean(axis=(0, 1))) or _near(psi, xi_sum.sum(axis=1) / xi_sum.sum()):
         raise _Failed("psi is the average over ALL bins (how much time each state gets), not over "
                       "the first bin.",
-                      "Only the first bin of each trial says where the chain starts: F_k sums "
-                      "gamma over trials in bin t = 1 only.")
+                      "Only the first bin of each trial says where the chain starts: N_k (`starts`) sums "
+                      "gamma over the trials in the first bin only, gamma[:, 0].")
     if n > 1 and _near(psi, gamma[0, 0]):
         raise _Failed("psi uses only the first trial.",
-                      "F_k sums the first-bin posteriors over ALL trials.")
+                      "N_k (`starts`) sums the first-bin posteriors over ALL trials.")
     raise _Failed("psi does not match the reference.", _difference(psi, psi_ref, "psi"),
-                  "psi_k = F_k / sum of F, with F_k the sum over trials of gamma in the first bin.")
+                  "ψ_k is N_k divided by the total of N, with N_k (`starts`) the sum over trials of gamma "
+                  "in the first bin, gamma[:, 0].")
 
 
 def _diagnose_A_rows(gamma, xi_sum, A, A_ref):
@@ -121,7 +135,7 @@ def _diagnose_A_rows(gamma, xi_sum, A, A_ref):
     dep = xi_sum.sum(axis=1)
     if _near(A, A_ref.T):
         raise _Failed("A is transposed: its columns sum to 1, its rows do not.",
-                      "A[i, j] = P(next = j | now = i): row i holds the jumps FROM state i, "
+                      "A[i, j] is P(next = j | now = i): row i holds the jumps FROM state i, "
                       "divided by the departures from i. Leave it in that orientation.")
     if np.allclose(A.sum(axis=0), 1.0, atol=1e-8):
         raise _Failed("A is normalised by columns: its columns sum to 1, but every ROW must sum to 1.",
@@ -151,7 +165,7 @@ def _diagnose_A_rows(gamma, xi_sum, A, A_ref):
                       "Divide row i by the departures FROM state i: the sum of row i.")
     i = int(np.argmax(np.abs(rows - 1)))
     raise _Failed(f"the rows of A must sum to 1; row {i} sums to {_f(rows[i])}.",
-                  "A[i, j] = xi_sum[i, j] / (sum over j' of xi_sum[i, j']).")
+                  "A_ij is Ξ_ij divided by the total of row i of xi_sum (a sum over the next state j).")
 
 
 def _diagnose_A(xi_sum, A, A_ref):
@@ -162,7 +176,7 @@ def _diagnose_A(xi_sum, A, A_ref):
                       "i to j, not from j to i.",
                       "xi_sum[i, j] already counts jumps i -> j: normalise its rows as they are.")
     raise _Failed("A does not match the reference.", _difference(A, A_ref, "A"),
-                  "A[i, j] = xi_sum[i, j] / (sum over j' of xi_sum[i, j']).")
+                  "A_ij is Ξ_ij divided by the total of row i of xi_sum (a sum over the next state j).")
 
 
 def _diagnose_L(Y, gamma, xi_sum, dt, L, L_ref):
@@ -176,16 +190,18 @@ def _diagnose_L(Y, gamma, xi_sum, dt, L, L_ref):
     dep = xi_sum.sum(axis=1)  # = occupancy of bins 0 .. T-2
     arr = xi_sum.sum(axis=0)  # = occupancy of bins 1 .. T-1
     if _near(L, L_ref * dt):
-        raise _Failed("L is in spikes per bin, not Hz: you forgot to divide by dt.",
-                      "lambda = S / (O dt): expected spikes over the expected TIME in the state, in "
-                      "seconds (bins times dt).")
+        raise _Failed("L is in spikes per bin, not Hz: you forgot to divide by dt.", _L_RULE)
     if _near(L, L_ref / dt):
         raise _Failed("L is divided by dt twice.",
-                      "lambda = S / (O dt): one dt turns bins into seconds.")
+                      "One dt turns bins into seconds. " + _L_RULE)
     if _near(L, L_ref * dt * dt):
         raise _Failed("L is multiplied by dt instead of divided by it (S / O * dt means (S / O) * dt: "
                       "brackets?).",
-                      "lambda = S / (O dt): the whole product O dt is the denominator.")
+                      "The whole product O_k·dt is the denominator. " + _L_RULE)
+    if n > 1 and _near(L, L_ref / n):
+        raise _Failed(f"L is {n} times too small, the number of trials: the expected spikes S are "
+                      "averaged over the trials, but the time O is summed over them.",
+                      "Sum S over the trials too (like O): spikes and time must cover the same bins.")
     if _near(L, S / (dep * dt)):
         raise _Failed("L divides the expected spikes by the expected DEPARTURES (the row sums of "
                       "xi_sum, i.e. the occupancy of bins 0 .. T-2), not by the occupancy O.",
@@ -201,6 +217,13 @@ def _diagnose_L(Y, gamma, xi_sum, dt, L, L_ref):
             raise _Failed("L leaves out the last bin of every trial (in the spikes and in the time).",
                           "Every bin, the last one included, has spikes and a posterior: sum S and O "
                           "over all T bins.")
+        shifted = (np.einsum("ntc,ntk->ck", Yf[:, 1:], gamma[:, :-1]),
+                   np.einsum("ntc,ntk->ck", Yf[:, :-1], gamma[:, 1:]))
+        if any(_near(L, P / (O * dt)) for P in shifted):
+            raise _Failed("the expected spikes S pair the counts of bin t with the posteriors of bin t ± 1: "
+                          "off by one bin.",
+                          "Weigh each bin's counts by the posterior of the SAME bin: S_ck sums γ_ntk y_ntc "
+                          "over trials n and bins t, with one t for both.")
     if _near(L, S / (n * T * dt)):
         raise _Failed("L is normalised by the total number of bins instead of the time spent in "
                       "each state.",
@@ -245,10 +268,10 @@ def _diagnose_L(Y, gamma, xi_sum, dt, L, L_ref):
     if np.allclose(L.sum(axis=0), 1.0) or np.allclose(L.sum(axis=1), 1.0):
         raise _Failed("L is normalised like probabilities (its rows or columns sum to 1); firing "
                       "rates in Hz are not.",
-                      "lambda_ck = S_ck / (O_k dt): every rate on its own, in spikes per second.")
+                      "Every rate on its own, in spikes per second. " + _L_RULE)
     raise _Failed("L does not match the reference.", _difference(L, L_ref, "L"),
-                  "lambda_ck = S_ck / (O_k dt), S_ck = sum over n, t of gamma[n, t, k] y[n, t, c], "
-                  "O_k = sum over n, t of gamma[n, t, k].")
+                  "S_ck sums γ_ntk y_ntc over trials and bins, O_k sums γ_ntk over trials and bins. "
+                  + _L_RULE)
 
 
 def check_m_step(m_step):
@@ -258,14 +281,16 @@ def check_m_step(m_step):
     K = 3 and 2 states) whose posteriors come from an E-step at perturbed
     parameters; agreement to float32 round-off passes. Names: None, the wrong
     number of outputs or their wrong order, wrong shapes (L transposed), NaN;
-    psi summed over trials (not normalised), from the last bin, from all bins
-    or from one trial; A transposed, normalised by columns, by the total, by
+    psi summed over trials (N_k, ``starts``, not normalised) or divided by the
+    number of bins, from the last bin, the second bin (``gamma[:, 1]``), all
+    bins or one trial; A transposed, normalised by columns, by the total, by
     a (K,) row total broadcast along rows (no keepdims), by the occupancy or
     the arrivals, or not at all; L in counts per bin (no ``/ dt``), with dt
     twice or multiplied, divided by the departures (the occupancy of bins
     0 .. T-2) or the arrivals, without the last bin, by the total number of
-    bins, not normalised, ignoring gamma, with counts and posteriors of
-    different bins (wrong einsum letters, a scrambling reshape), from hard
+    bins, not normalised, ignoring gamma, spikes averaged over trials, with
+    counts and posteriors of different bins (wrong einsum letters, one bin
+    apart, a scrambling reshape), from hard
     assignments, or normalised like probabilities; and inputs modified in
     place.
 

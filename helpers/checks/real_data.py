@@ -138,6 +138,8 @@ def _candidates(Y, states, K):
         ("int_mean", _per_state(Y, states, K, lambda x, a: x.var(axis=0, ddof=1)
                                 / (x.sum(axis=0) // x.shape[0]))),
     ]
+    out.append(("all_neurons", _per_state(Y, states, K, lambda x, a: np.full(x.shape[1], x.var(ddof=1)
+                                                                             / x.mean()))))
     flat = Yf.reshape(-1, C)
     with np.errstate(all="ignore"):
         pooled = flat.var(axis=0, ddof=1) / flat.mean(axis=0)
@@ -165,11 +167,11 @@ _MESSAGES = {
               "Fano factor is 1 on average whatever n_k is."),
     "std": ("you divided the standard deviation by the mean; the Fano factor is the VARIANCE divided "
             "by the mean.",
-            "Use .var(axis=0, ddof=1) instead of .std(...): for Poisson counts variance = mean, so their "
-            "ratio is 1 at every rate."),
+            "Use the variance (var, with ddof=1) instead of the standard deviation (std): for Poisson counts "
+            "variance = mean, so their ratio is 1 at every rate."),
     "std0": ("you divided the standard deviation by the mean; the Fano factor is the VARIANCE divided "
              "by the mean (with ddof=1).",
-             "Use .var(axis=0, ddof=1) instead of .std(...)."),
+             "Use the variance (var, with ddof=1) instead of the standard deviation (std)."),
     "inverted": ("your ratio is upside down: mean / variance. The Fano factor is variance / mean.",
                  "Below 1 means less variable than Poisson (regular firing), above 1 more variable."),
     "inverted0": ("your ratio is upside down: mean / variance. The Fano factor is variance / mean "
@@ -186,23 +188,29 @@ _MESSAGES = {
     "overall_var": ("the variance comes from ALL bins, not from the bins of state k.",
                     "Compute the variance from the same counts as the mean: the bins decoded as state k."),
     "int_mean": ("the mean was computed with integer division (//), which rounds it down.",
-                 "Use counts.mean(axis=0) (or a true division /): the mean of counts is rarely a whole number."),
+                 "Use a true division / (or the .mean method): the mean of counts is rarely a whole number."),
     "pooled": ("every state got the same Fano factor: the Fano factor of ALL bins, ignoring the states.",
-               "Select the bins of state k first: Y[states == k] has shape (n_k, C)."),
+               "Select the bins of state k first: the boolean mask of the bins in state k, applied to Y, "
+               "gives an (n_k, C) array."),
     "pooled0": ("every state got the same Fano factor: the Fano factor of ALL bins, ignoring the states.",
-                "Select the bins of state k first: Y[states == k] has shape (n_k, C)."),
+                "Select the bins of state k first: the boolean mask of the bins in state k, applied to Y, "
+                "gives an (n_k, C) array."),
+    "all_neurons": ("every neuron got the same value in a state: the mean and the variance are taken over "
+                    "all neurons together.",
+                    "Take them per neuron: over the bins only, axis=0 of the (n_k, C) counts, giving C "
+                    "numbers."),
     "first_trial": ("only the first trial is used.",
-                    "Pool the bins of all trials: Y[states == k] with the (n_trials, T) mask picks them "
-                    "from every trial at once (Y[0] keeps trial 0 only)."),
+                    "Pool the bins of all trials: the (n_trials, T) boolean mask of state k, applied to Y "
+                    "itself, picks them from every trial at once (Y[0] keeps trial 0 only)."),
     "trial_average": ("you averaged one Fano factor per trial; pool the bins of all trials instead.",
-                      "Y[states == k] collects the state's bins from every trial into one (n_k, C) "
-                      "array: take its variance and mean."),
+                      "The (n_trials, T) mask of state k, applied to Y, collects the state's bins from every "
+                      "trial into one (n_k, C) array: take its variance and mean."),
     "one_based": ("column k holds the values of state k + 1: states count from 0 in Python.",
                   "Loop with `for k in range(K)` and select `states == k`; the first state is 0."),
     "misaligned": ("the states and the counts are paired in different orders, so every bin gets "
                    "another bin's state.",
-                   "Index Y with the (n_trials, T) boolean mask itself, Y[states == k]; if you flatten, "
-                   "flatten Y (to (n_trials * T, C)) and states (to (n_trials * T,)) the same way."),
+                   "Index Y with the (n_trials, T) boolean mask itself; if you flatten, flatten Y (to "
+                   "(n_trials * T, C)) and states (to (n_trials * T,)) the same way."),
 }
 
 
@@ -228,6 +236,18 @@ def _diagnose(F, Y, states, K):
 # ------------------------------------------------------------------ the check
 
 
+def _fano_explain(ctx):
+    """``ctx.explain`` of fano_per_state: a boolean mask of neurons that is not (C,)."""
+    def explain(exc):
+        if isinstance(exc, IndexError) and "boolean index did not match" in str(exc):
+            return ["A boolean mask has the wrong length for the axis it selects from. The mean and the "
+                    "variance of a state are per NEURON, shape (C,): take them over the bins, axis=0 of the "
+                    "(n_k, C) counts.",
+                    f"Print the shapes on that line (x.shape). Here: {ctx.shapes}."]
+        return []
+    return explain
+
+
 def _result(out, C, K):
     F = _float_array(out, "the returned array")
     if F.shape == (C, K - 2) or F.shape == (C, K - 1):
@@ -236,7 +256,7 @@ def _result(out, C, K):
             "Every state gets a column, also a state with fewer than 2 bins or none at all (its column "
             "stays NaN). Loop over range(K), not over the states that occur (np.unique(states)).",
         )
-    _expect_shape(F, (C, K), "F", ("C", "K"))
+    _expect_shape(F, (C, K), "fano", ("C", "K"))
     return F
 
 
@@ -248,7 +268,8 @@ def check_fano_per_state(fano_per_state):
     bins, or a mean of 0). Detects: shape (K, C) or a missing column, the
     variance divided by n_k (ddof=0), the standard deviation, the ratio upside
     down, the squared coefficient of variation, variance minus mean, the mean
-    or variance of all bins, an integer mean, states ignored, only the first
+    or variance of all bins, or of all neurons together, an integer mean,
+    states ignored, only the first
     trial, per-trial Fano factors averaged, states counted from 1, states and
     counts paired in different orders, inf / 0 / 1 instead of NaN for a
     silent neuron, NaN instead of 0 for a perfectly regular one, a value for
@@ -273,27 +294,28 @@ def check_fano_per_state(fano_per_state):
         if warned:
             raise _Failed(
                 f"the values are right, but your function warned: {warned[0]}.",
-                f"{why} Compute the ratio only where it is defined, e.g. "
-                "np.divide(var, mean, out=np.full(C, np.nan), where=mean > 0), and skip a state with "
-                "fewer than 2 bins before taking its variance.",
+                f"{why} Compute the ratio only where it is defined, where the mean is positive (np.divide "
+                "has out= and where= arguments for this, or select those neurons with a boolean mask), and "
+                "skip a state with fewer than 2 bins before taking its variance.",
             )
 
     def body(ctx):
+        ctx.explain = _fano_explain(ctx)
         # 1-2. shape and values where everything is defined
-        ctx.step("returns F of shape (C, K)")
+        ctx.step("returns fano of shape (C, K)")
         case = _case_basic()
         F, warned = call(ctx, case)
-        ctx.step("F matches variance / mean per state (unbiased variance)")
+        ctx.step("fano matches variance / mean per state (unbiased variance)")
         ref = reference_fano_per_state(*case)
         if not _same(F, ref):
             _diagnose(F, *case)
             if np.isnan(F).any():
                 i = np.argwhere(np.isnan(F))[0]
-                raise _Failed(f"F[{i[0]}, {i[1]}] is NaN, but every neuron fires in every state of this "
+                raise _Failed(f"fano[{i[0]}, {i[1]}] is NaN, but every neuron fires in every state of this "
                               "case and every state has many bins.",
-                              "Only a mean of 0 or fewer than 2 bins leave F undefined.")
-            raise _Failed("F does not match variance / mean per state.", _difference(F, ref, "F"),
-                          "F[c, k] = (unbiased variance of neuron c's counts in the bins of state k) / "
+                              "Only a mean of 0 or fewer than 2 bins leave fano undefined.")
+            raise _Failed("fano does not match variance / mean per state.", _difference(F, ref, "fano"),
+                          "fano[c, k] = (unbiased variance of neuron c's counts in the bins of state k) / "
                           "(their mean).")
         no_warnings(warned, "Nothing here is undefined.")
 
@@ -305,17 +327,17 @@ def check_fano_per_state(fano_per_state):
         v = F[1, 2]
         if not np.isnan(v):
             if np.isinf(v):
-                head = "F[1, 2] is infinite: neuron 1 never fires in state 2, so its mean there is 0."
+                head = "fano[1, 2] is infinite: neuron 1 never fires in state 2, so its mean there is 0."
             else:
                 meaning = {0.0: " (0 would mean perfectly regular firing)",
                            1.0: " (1 would mean Poisson-like firing)"}.get(float(v), "")
-                head = (f"F[1, 2] is {_f(v)}{meaning}, but neuron 1 never fires in state 2: its mean and "
+                head = (f"fano[1, 2] is {_f(v)}{meaning}, but neuron 1 never fires in state 2: its mean and "
                         "variance there are 0, and 0 / 0 is not a number.")
-            raise _Failed(head, "Leave F[c, k] = NaN where the mean is 0: there is no Fano factor to "
+            raise _Failed(head, "Leave fano[c, k] = NaN where the mean is 0: there is no Fano factor to "
                                 "report. np.nan* functions and plots then skip it.")
         if not _same(F, ref):
-            raise _Failed("with a silent neuron, the OTHER entries of F went wrong.",
-                          _difference(np.nan_to_num(F, nan=-1.0), np.nan_to_num(ref, nan=-1.0), "F"))
+            raise _Failed("with a silent neuron, the OTHER entries of fano went wrong.",
+                          _difference(np.nan_to_num(F, nan=-1.0), np.nan_to_num(ref, nan=-1.0), "fano"))
         no_warnings(warned, "A mean of 0 is expected in real data (a unit silent at rest).")
 
         # 4. a perfectly regular neuron
@@ -325,13 +347,13 @@ def check_fano_per_state(fano_per_state):
         ref = reference_fano_per_state(*case)
         if np.isnan(F[2, 0]):
             raise _Failed(
-                "F[2, 0] is NaN, but neuron 2 fires exactly 1 spike in every bin of state 0: its variance is "
+                "fano[2, 0] is NaN, but neuron 2 fires exactly 1 spike in every bin of state 0: its variance is "
                 "0 and its mean 1, so its Fano factor is 0 (perfectly regular).",
                 "Leave out only a mean of 0 (guard on the mean), not a variance of 0.")
         if not _same(F, ref):
             _diagnose(F, *case)
-            raise _Failed("F does not match variance / mean per state when a neuron fires regularly.",
-                          _difference(np.nan_to_num(F, nan=-1.0), np.nan_to_num(ref, nan=-1.0), "F"))
+            raise _Failed("fano does not match variance / mean per state when a neuron fires regularly.",
+                          _difference(np.nan_to_num(F, nan=-1.0), np.nan_to_num(ref, nan=-1.0), "fano"))
         no_warnings(warned, "")
 
         # 5. states with one bin or none
@@ -341,21 +363,21 @@ def check_fano_per_state(fano_per_state):
         ref = reference_fano_per_state(*case)
         if not np.all(np.isnan(F[:, 3])):
             raise _Failed(
-                f"state 3 has a single bin, but its column of F is {np.array2string(F[:, 3], precision=3)}: "
+                f"state 3 has a single bin, but its column of fano is {np.array2string(F[:, 3], precision=3)}: "
                 "one bin has no spread, so no Fano factor.",
                 "A variance needs at least 2 bins (the unbiased one divides by n_k - 1 = 0). Leave the "
                 "column NaN when the state has fewer than 2 bins.")
         if not np.all(np.isnan(F[:, 4])):
-            raise _Failed("state 4 never occurs, but its column of F is not NaN.",
+            raise _Failed("state 4 never occurs, but its column of fano is not NaN.",
                           "With no bins there is no mean and no variance: leave the column NaN.")
         if not _same(F, ref):
-            raise _Failed("with a rare state, the OTHER entries of F went wrong.",
-                          _difference(np.nan_to_num(F, nan=-1.0), np.nan_to_num(ref, nan=-1.0), "F"))
+            raise _Failed("with a rare state, the OTHER entries of fano went wrong.",
+                          _difference(np.nan_to_num(F, nan=-1.0), np.nan_to_num(ref, nan=-1.0), "fano"))
         no_warnings(warned, "States with fewer than 2 bins happen (a state may be left unused).")
         ctx.case = ""
 
     return _run("fano_per_state", fano_per_state, "fano_per_state(Y, states, K)",
-                ("Y", "states", "K"), "F", body,
+                ("Y", "states", "K"), "fano", body,
                 "shape (C, K), variance / mean per state with the unbiased variance on 3 pooled trials, NaN "
                 "for a silent neuron, 0 for a perfectly regular one, NaN for states with fewer than 2 bins, "
                 "and no warnings")

@@ -10,6 +10,7 @@ import numpy as np
 
 from ._core import (
     _Failed,
+    _out_of_bounds,
     _run,
     _f,
     _vec,
@@ -64,6 +65,45 @@ _FIRST_PSI = np.array([0.5, 0.5])
 _FIRST_A = np.array([[0.1, 0.9], [0.9, 0.1]])
 
 
+def _reuses_one_uniform(s, min_revisits=200):
+    """Does every trial always follow a state by the same next state (one uniform per trial)?
+
+    The map state -> next state is then fixed within a trial but differs between trials (each
+    has its own uniform number); a chain that ignores the randomness altogether has one map for
+    all trials and is not counted.
+    """
+    revisits = 0
+    maps = set()
+    for row in s:
+        seen = {}
+        for a, b in zip(row[:-1], row[1:]):
+            if a in seen:
+                if seen[a] != b:
+                    return False
+                revisits += 1
+            seen[a] = b
+        maps.add(tuple(sorted(seen.items())))
+    firsts = {}
+    for m in maps:
+        for a, b in m:
+            firsts.setdefault(a, set()).add(b)
+    return revisits >= min_revisits and any(len(v) > 1 for v in firsts.values())
+
+
+def _state_equal_to_K(K):
+    """``ctx.explain`` of sample_states: an IndexError with index K means a state came out as K."""
+    def explain(exc):
+        oob = _out_of_bounds(exc)
+        if oob is None or oob[0] != K or oob[2] != K:
+            return []
+        return [
+            f"A state came out as K = {K}, but states are 0 .. K-1, and the next step used it as a row "
+            "of A. Counting the cumulative sums ABOVE u gives 1 .. K: count the cumulative sums that "
+            "are <= u (0 .. K-1)."
+        ]
+    return explain
+
+
 def _per_transition(s, t, K):
     """Observed P(state in bin t = j | state in bin t-1 = i) and the counts it rests on."""
     counts = np.zeros((K, K))
@@ -82,8 +122,12 @@ def check_sample_states(sample_states):
     of the previous one, every trial sharing one sequence, a wrong
     transition into any one bin (each transition is tested on its own:
     bin 1 drawn from psi, or bin 1 reusing the uniform number that chose bin
-    0), the last bin never filled, and randomness not drawn from ``rng``
-    (global ``np.random``, unseeded generators, ignoring the seed).
+    0), the last bin never filled, a state equal to K (the cumulative sums
+    counted above u: an IndexError), one uniform number reused for every bin
+    of a trial, the first bin drawn from a row of A, every bin drawn from row
+    0 (the row chosen by an unfilled bin t instead of t-1), and randomness not
+    drawn from ``rng`` (global ``np.random``, unseeded generators, ignoring
+    the seed).
 
     Returns
     -------
@@ -93,6 +137,7 @@ def check_sample_states(sample_states):
 
     def body(ctx):
         K = 3
+        ctx.explain = _state_equal_to_K(K)
         # 1. a chain that must cycle 0 -> 1 -> 2 -> 0: exact, no statistics needed
         ctx.step("deterministic chain")
         n, T = 4, 8
@@ -111,7 +156,7 @@ def check_sample_states(sample_states):
                 "the cumulative sums of A run down its columns: from state 0 your chain jumps to "
                 "state 2, but A[0, 1] = 1.",
                 "The next state of a trial in state i is drawn from the ROW A[i]: take the cumulative "
-                "sums along each row, np.cumsum(A, axis=1).",
+                "sums along each row (axis=1), not down the columns (axis=0).",
             )
         if first_ok and not np.all(right):
             if np.all(right[:, 1:]) and np.all(s[:, 1] == 0):
@@ -132,6 +177,13 @@ def check_sample_states(sample_states):
                     "A[i, j] = P(next = j | now = i): a trial in state i draws its next state from the "
                     "ROW A[i] (its cumulative sums along axis 1), not from the column A[:, i].",
                 )
+            if np.all(nxt == 1) and not np.all(prev == 0):
+                raise _Failed(
+                    "from bin 1 on, every trial is in state 1, where row 0 of A leads: every bin is drawn "
+                    "from row 0, whatever the previous state was.",
+                    "Choose the row by the trial's state in the PREVIOUS bin, t-1. An entry that is not filled "
+                    "yet (bin t itself, still 0 in np.zeros) always picks row 0.",
+                )
             if np.array_equal(nxt, prev):
                 raise _Failed(
                     "your states never change, but with this A the chain must move 0 -> 1 -> 2 -> 0.",
@@ -142,7 +194,8 @@ def check_sample_states(sample_states):
             raise _Failed(
                 f"with this A the chain must go 0 -> 1 -> 2 -> 0, but trial {bad[0]} goes from state "
                 f"{prev[bad[0], bad[1]]} to {nxt[bad[0], bad[1]]} (bins {bad[1]} -> {bad[1] + 1}).",
-                "The state in bin t is drawn from the row A[states[n, t-1]] of the previous bin's state.",
+                "The state in bin t is drawn from row i of A, where i is the trial's state in the "
+                "PREVIOUS bin, t-1.",
             )
 
         # 2. first-bin frequencies (also the diagnosis when step 1 started wrong)
@@ -169,12 +222,16 @@ def check_sample_states(sample_states):
                         "and the transitions start with bin 1.")
             elif _within(f0, np.full(K, 1 / K), n):
                 hint = ("They look uniform: bin 0 must use the probabilities psi (the state is the "
-                        "number of entries of np.cumsum(psi) that are <= u).")
+                        "number of cumulative sums of psi that are <= u).")
             elif _within(f0, above, n) or _within(f0, _STAT_PSI[::-1], n):
                 hint = ("They look like psi backwards: you count the cumulative sums ABOVE u. The "
                         "state is the number of cumulative sums that are <= u.")
+            elif any(_within(f0, _STAT_A[k], n) for k in range(K)):
+                k = next(k for k in range(K) if _within(f0, _STAT_A[k], n))
+                hint = (f"They match the row A[{k}]: bin 0 is drawn from psi itself, not from a row of A "
+                        "(there is no previous state yet).")
             else:
-                hint = "Draw bin 0 from psi: the state is the number of entries of np.cumsum(psi) that are <= u."
+                hint = "Draw bin 0 from psi: the state is the number of cumulative sums of psi that are <= u."
             raise _Failed(
                 f"the first states are not distributed as psi: their frequencies are {_vec(f0)}, "
                 f"psi = {_vec(_STAT_PSI)} (with {n} trials they should agree within about "
@@ -202,14 +259,22 @@ def check_sample_states(sample_states):
                     "row A[i] (cumulative sums along axis 1), not from the column A[:, i].",
                 )
             marg = np.bincount(s[:, 1:].ravel(), minlength=K) / s[:, 1:].size
+            if _reuses_one_uniform(s):
+                raise _Failed(
+                    "within each trial, a state is always followed by the same next state: every trial "
+                    "reuses ONE uniform number for all its bins.",
+                    "Draw a fresh uniform number per trial in every bin, inside the time loop, before "
+                    "you compare it with the cumulative sums of the row.",
+                )
             if _within(freq, np.tile(marg, (K, 1)), out, sigmas=4):
-                hint = ("The next state does not seem to depend on the current one: draw it from "
-                        "A[states[:, t-1]], the row of each trial's previous state.")
+                hint = ("The next state does not seem to depend on the current one: draw it from the "
+                        "row of A of each trial's previous state (bin t-1).")
             elif np.all(np.diag(freq) > 0.95):
                 hint = "Your states hardly ever change: make sure each bin's draw is stored in states[:, t]."
             else:
-                hint = ("The state in bin t must be drawn from the row A[states[:, t-1]]: its cumulative "
-                        "sums along each ROW (axis=1), compared with a fresh uniform number.")
+                hint = ("The state in bin t must be drawn from the row of A of the trial's state in bin "
+                        "t-1: its cumulative sums along each ROW (axis=1), compared with a fresh uniform "
+                        "number.")
             raise _Failed(
                 "the transition frequencies do not match A: observed "
                 f"P(next = j | now = i) = {_mat(freq, '.2f')}, A = {_mat(_STAT_A, '.1f')}.",
@@ -222,6 +287,7 @@ def check_sample_states(sample_states):
         ctx.case = (f"psi = {_vec(_FIRST_PSI, '.1f')}, A = {_mat(_FIRST_A, '.1f')} (a trial switches "
                     f"state with probability 0.9 in every bin), n_trials = {n}, T = {T}")
         ctx.shapes = f"psi (2,), A (2, 2), states (n_trials, T) = ({n}, {T})"
+        ctx.explain = _state_equal_to_K(2)
         s = _states_array(ctx.call(_FIRST_PSI, _FIRST_A, n, T, np.random.default_rng(77)), n, T, 2)
         for t in range(1, T):
             freq, out = _per_transition(s, t, 2)
@@ -248,6 +314,7 @@ def check_sample_states(sample_states):
 
         # 5. reproducible with the rng, and the rng is used
         ctx.step("uses rng (same seed, same states)")
+        ctx.explain = _state_equal_to_K(K)
         ctx.case = "n_trials = 50, T = 12, called twice with np.random.default_rng(7) and once with seed 8"
         _check_uses_rng(
             lambda seed: _states_array(ctx.call(_STAT_PSI, _STAT_A, 50, 12, np.random.default_rng(seed)),
@@ -287,19 +354,25 @@ def _counts_array(out, shape):
             f"the counts have shape {Y.shape}: the last axis has K = {_SPIKE_L.shape[1]} "
             f"(states) entries, it should have C = {C} (neurons).",
             "L has shape (C, K): rows are neurons, columns are states. The rates of all neurons "
-            "in state k are the column L[:, k], so the rates of every bin are L.T[states] "
-            "(shape (n_trials, T, C)), not L[states].",
+            "in state k are the column L[:, k]: indexing L itself with the states picks ROWS "
+            "(neurons). Index the states into the transposed L, shape (K, C), to get (n_trials, T, C).",
         )
     if Y.shape == (C, n, T):
         raise _Failed(
             f"the counts have shape {Y.shape} = (C, n_trials, T): the neuron axis should be last.",
-            "L[:, states] has shape (C, n_trials, T); use L.T[states] (or np.moveaxis) to get "
-            "(n_trials, T, C).",
+            "L[:, states] has shape (C, n_trials, T): move the neuron axis last (np.moveaxis), or "
+            "index the states into the transposed L, to get (n_trials, T, C).",
         )
     _expect_shape(Y, shape, "counts", ("n_trials", "T", "C"))
     if Y.size and Y.min() < 0:
-        raise _Failed("spike counts cannot be negative.", "Draw them with rng.poisson(rate * dt).")
+        raise _Failed("spike counts cannot be negative.",
+                      "Draw them with rng.poisson, whose mean is the expected count of the bin, L * dt.")
     return Y
+
+
+def _times(r):
+    """A ratio for a message: 84, 1000, 2.5."""
+    return f"{r:,.0f}" if r >= 10 else _f(r, ".2g")
 
 
 def _poisson_zero_z(Y, states, mu):
@@ -323,7 +396,8 @@ def check_sample_spikes(sample_spikes):
     counts that are not random at all (e.g. rounded expected counts), the
     same counts copied to every trial, the wrong rate used for a
     neuron/state (a zero-rate neuron spiking, mean rate per state off),
-    rates treated as counts per bin (forgot ``dt``) or ``dt`` applied twice,
+    rates treated as counts per bin (forgot ``dt``), ``dt`` applied twice or
+    divided by (1/dt² too many spikes), rates in other units,
     counts that are never above 1 (Bernoulli, not Poisson), counts whose
     spread is not Poisson's (variance = mean; e.g. rounded Gaussians), and
     randomness not from ``rng``.
@@ -407,14 +481,25 @@ def check_sample_spikes(sample_spikes):
         zero_z = _poisson_zero_z(Y, states, mu)
         if not np.all(np.abs(mean - mu)[pos] <= 6 * se[pos]):
             ratio = float(np.median(mean[pos] / mu[pos]))
+            near = lambda r, x: abs(np.log(max(r, 1e-300) / x)) < np.log(1.5)  # noqa: E731
             if ratio > 5:
                 hint = ("Your counts are about {}x too large. L is in Hz (spikes per second): the "
-                        "expected count in one bin is L * dt.").format(_f(ratio, ".3g"))
-                head = "far too many spikes: the rates look like counts per bin instead of Hz (forgot dt?)."
+                        "expected count in one bin is L * dt.").format(_times(ratio))
+                if near(ratio, 1 / dt ** 2):
+                    head = ("far too many spikes: about 1/dt² times too many. Divided by dt instead of "
+                            "multiplying?")
+                elif near(ratio, 1 / dt):
+                    head = "far too many spikes: the rates look like counts per bin instead of Hz (forgot dt?)."
+                else:
+                    head = (f"far too many spikes: about {_times(ratio)} times the expected count L * dt "
+                            "(L in other units than Hz?).")
             elif ratio < 0.2:
                 hint = ("Your counts are about {}x too small: the expected count in one bin is "
-                        "L * dt (multiply by dt once).").format(_f(1 / max(ratio, 1e-300), ".3g"))
-                head = "far too few spikes: dt applied twice, or divided instead of multiplied?"
+                        "L * dt (multiply by dt once).").format(_times(1 / max(ratio, 1e-300)))
+                if near(ratio, dt):
+                    head = "far too few spikes: about dt times too few. dt applied twice?"
+                else:
+                    head = f"far too few spikes: about {_times(1 / max(ratio, 1e-300))} times too few."
             elif abs(zero_z) > 6:
                 head = ("the counts are not Poisson: their mean is off and so is the fraction of empty "
                         "bins (Poisson gives exp(-L * dt)).")
