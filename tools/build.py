@@ -704,23 +704,36 @@ def find_sources(root):
     return sorted(p for p in folder.iterdir() if p.is_file() and SOURCE_NAME.match(p.name))
 
 
-def select_sources(root, names):
-    """The sources named on the command line (NN_name, NN, or a path)."""
-    sources = find_sources(root)
-    if not names:
-        return sources
+def match_names(paths, names, what="tutorial"):
+    """The paths that ``names`` pick, in the order named, without repeats.
+
+    A name is ``NN_name``, ``NN`` or a path (its folder and a ``.py``,
+    ``.ipynb`` or ``.html`` suffix are ignored). Raises ValueError, naming
+    the known stems, if a name picks none or several.
+    """
     chosen = []
     for name in names:
-        stem = Path(name).name
-        stem = stem[:-3] if stem.endswith(".py") else stem
-        stem = stem[:-6] if stem.endswith(".ipynb") else stem
-        hits = [p for p in sources if p.stem == stem] or [p for p in sources if p.stem.split("_", 1)[0] == stem]
+        stem = Path(str(name)).name
+        for suffix in (".ipynb", ".py", ".html"):
+            stem = stem[: -len(suffix)] if stem.endswith(suffix) else stem
+        hits = [p for p in paths if p.stem == stem] or [p for p in paths if p.stem.split("_", 1)[0] == stem]
         if len(hits) != 1:
-            known = ", ".join(p.stem for p in sources) or "none"
-            raise BuildError(f"no single tutorial matches {name!r} (tutorials: {known})")
+            known = ", ".join(p.stem for p in paths) or "none"
+            raise ValueError(f"no single {what} matches {name!r} ({what}s: {known})")
         if hits[0] not in chosen:
             chosen.append(hits[0])
     return chosen
+
+
+def select_sources(root, names):
+    """The sources named on the command line (NN_name, NN, or a path); all if none."""
+    sources = find_sources(root)
+    if not names:
+        return sources
+    try:
+        return match_names(sources, names)
+    except ValueError as exc:
+        raise BuildError(str(exc)) from None
 
 
 def check(root, sources, report_orphans=True):

@@ -101,9 +101,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 if __package__:  # imported as tools.slides (the tests): one module object per file
-    from . import launch, slide_assets
+    from . import build, launch, slide_assets
 else:  # run as a script, or imported by tools/build.py with tools/ on sys.path
     sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import build  # noqa: E402  (tools/build.py: picking notebooks by name)
     import launch  # noqa: E402  (tools/launch.py: the Colab setup cell's tag)
     import slide_assets  # noqa: E402  (tools/slide_assets.py: the pinned third-party files)
 
@@ -1269,18 +1270,10 @@ def select_notebooks(root, names):
     notebooks = find_notebooks(root)
     if not names:
         return notebooks
-    chosen = []
-    for name in names:
-        stem = Path(str(name)).name
-        for suffix in (".ipynb", ".py", ".html"):
-            stem = stem[: -len(suffix)] if stem.endswith(suffix) else stem
-        hits = [p for p in notebooks if p.stem == stem] or [p for p in notebooks if p.stem.split("_", 1)[0] == stem]
-        if len(hits) != 1:
-            known = ", ".join(p.stem for p in notebooks) or "none"
-            raise SlidesError(f"no single solution notebook matches {name!r} (notebooks: {known})")
-        if hits[0] not in chosen:
-            chosen.append(hits[0])
-    return chosen
+    try:
+        return build.match_names(notebooks, names, what="solution notebook")
+    except ValueError as exc:
+        raise SlidesError(str(exc)) from None
 
 
 def _relative(path, root):

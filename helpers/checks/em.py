@@ -99,6 +99,24 @@ def _em_unpack_inner(res, n_trials, K, C):
     return psi, A, L, lls
 
 
+def _expect_final_params(Y, dt, ref, psi, A, L, when):
+    """Fail unless (psi, A, L) are the reference run's final parameters (those of lls[-1])."""
+    for got, ref_val, what in ((psi, ref.psi, "psi"), (A, ref.A, "A"), (L, ref.L, "L")):
+        if _close(got, ref_val, rtol=1e-6):
+            continue
+        ahead = _one_more_step(Y, ref, dt)
+        if all(_close(g, a, rtol=1e-6) for g, a in zip((psi, A, L), ahead)):
+            raise _Failed(
+                f"{when}, the returned parameters are one M-step newer than lls[-1] records.",
+                "Test the stopping rule right after recording the E-step's log-likelihood and "
+                "before the M-step: when it holds, leave the loop with the parameters that "
+                "log-likelihood belongs to.",
+            )
+        raise _Failed(f"after stopping early, the returned {what} does not match helpers.fit_em.",
+                      _difference(got, ref_val, what),
+                      "When EM stops, return the parameters whose log-likelihood is lls[-1].")
+
+
 def check_run_em(run_em):
     """Check ``run_em(Y, psi, A, L, dt, n_iter, tol) -> (psi, A, L, lls)``.
 
@@ -283,20 +301,7 @@ def check_run_em(run_em):
         if not _close(lls, want, rtol=1e-7):
             raise _Failed("the log-likelihoods do not match helpers.fit_em.",
                           _difference(lls, want, "lls", ".8g"))
-        for got, ref_val, what in ((psi, ref2.psi, "psi"), (A, ref2.A, "A"), (L, ref2.L, "L")):
-            if not _close(got, ref_val, rtol=1e-6):
-                ahead = _one_more_step(Y, ref2, dt)
-                if all(_close(g, a, rtol=1e-6) for g, a in zip((psi, A, L), ahead)):
-                    raise _Failed(
-                        "after stopping early, the returned parameters are one M-step newer than "
-                        "lls[-1] records.",
-                        "Test the stopping rule right after recording the E-step's log-likelihood and "
-                        "before the M-step: when it holds, leave the loop with the parameters that "
-                        "log-likelihood belongs to.",
-                    )
-                raise _Failed(f"after stopping early, the returned {what} does not match helpers.fit_em.",
-                              _difference(got, ref_val, what),
-                              "When EM stops, return the parameters whose log-likelihood is lls[-1].")
+        _expect_final_params(Y, dt, ref2, psi, A, L, "after stopping early")
 
         # still part of the stopping-rule step: EM must be able to stop right after its first M-step
         ctx.case = (f"{n} trials of {T} bins, C = {C}, K = {K}, n_iter = {_EM_N_ITER_SHORT}, "
@@ -330,20 +335,7 @@ def check_run_em(run_em):
                 hint = ("Test the stopping rule on every gain, the first one (lls[1] - lls[0]) included, "
                         "right after recording the log-likelihood and before the next M-step.")
             raise _Failed(head, hint)
-        for got, ref_val, what in ((psi, ref3.psi, "psi"), (A, ref3.A, "A"), (L, ref3.L, "L")):
-            if not _close(got, ref_val, rtol=1e-6):
-                ahead = _one_more_step(Y, ref3, dt)
-                if all(_close(g, a, rtol=1e-6) for g, a in zip((psi, A, L), ahead)):
-                    raise _Failed(
-                        "after stopping right after the first M-step, the returned parameters are one "
-                        "M-step newer than lls[-1] records.",
-                        "Test the stopping rule right after recording the E-step's log-likelihood and "
-                        "before the M-step: when it holds, leave the loop with the parameters that "
-                        "log-likelihood belongs to.",
-                    )
-                raise _Failed(f"after stopping early, the returned {what} does not match helpers.fit_em.",
-                              _difference(got, ref_val, what),
-                              "When EM stops, return the parameters whose log-likelihood is lls[-1].")
+        _expect_final_params(Y, dt, ref3, psi, A, L, "after stopping right after the first M-step")
         ctx.case = ""
 
     return _run("run_em", run_em, "run_em(Y, psi, A, L, dt, n_iter, tol)",
