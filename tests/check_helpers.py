@@ -47,3 +47,12 @@ def assert_message(check, fn, capsys, *phrases):
     missing = [p for p in phrases if p.lower() not in low]
     assert not missing, f"{missing} not in:\n{out}"
     return out
+
+
+def headlines(check, catalogue, capsys):
+    """The first line each wrong answer of ``catalogue`` gets, by function name."""
+    out = {}
+    for fn, _ in catalogue:
+        _, text = run_check(check, fn, capsys)
+        out[fn.__name__] = text.splitlines()[0]
+    return out

@@ -16,7 +16,7 @@ from scipy.stats import poisson
 import helpers
 from helpers import checks
 
-from check_helpers import assert_caught, assert_message, assert_passes, not_done, run_check  # noqa: F401
+from check_helpers import headlines, assert_caught, assert_message, assert_passes, not_done, run_check  # noqa: F401
 
 
 # ------------------------------------------------------------------------------------
@@ -279,10 +279,7 @@ def test_sample_states_mistakes_get_their_own_message(fn, phrases, capsys):
 
 def test_sample_states_catalogue_is_large_and_messages_are_distinct(capsys):
     assert len(SAMPLE_STATES_MISTAKES) >= 15
-    verdicts = {}
-    for fn, _ in SAMPLE_STATES_MISTAKES:
-        _, out = run_check(checks.check_sample_states, fn, capsys)
-        verdicts[fn.__name__] = out.splitlines()[0]
+    verdicts = headlines(checks.check_sample_states, SAMPLE_STATES_MISTAKES, capsys)
     # the same headline for two different mistakes only where the mistake is the same
     assert len(set(verdicts.values())) >= len(verdicts) - 3, verdicts
 

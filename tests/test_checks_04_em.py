@@ -15,7 +15,7 @@ import pytest
 import helpers
 from helpers import checks
 
-from check_helpers import assert_caught, assert_message, assert_passes, not_done, run_check  # noqa: F401
+from check_helpers import headlines, assert_caught, assert_message, assert_passes, not_done, run_check  # noqa: F401
 from test_checks_03_m_step import m_step_loops  # noqa: E402
 
 e_step, m_step, log_likelihood = helpers.e_step, helpers.m_step, helpers.log_likelihood
@@ -436,10 +436,7 @@ def test_run_em_mistakes_get_their_own_message(fn, phrases, capsys):
 
 def test_run_em_catalogue_is_large_and_messages_are_distinct(capsys):
     assert len(RUN_EM_MISTAKES) >= 15
-    verdicts = {}
-    for fn, _ in RUN_EM_MISTAKES:
-        _, out = run_check(checks.check_run_em, fn, capsys)
-        verdicts[fn.__name__] = out.splitlines()[0]
+    verdicts = headlines(checks.check_run_em, RUN_EM_MISTAKES, capsys)
     # the same headline only where the symptom is the same: ignoring tol and a negative
     # threshold; a negative relative gain either way round; the three "not done yet"
     assert len(set(verdicts.values())) >= len(verdicts) - 4, verdicts

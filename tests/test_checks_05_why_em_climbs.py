@@ -17,7 +17,7 @@ from scipy.stats import poisson
 import helpers
 from helpers import checks
 
-from check_helpers import assert_caught, assert_message, assert_passes, not_done, run_check  # noqa: F401
+from check_helpers import headlines, assert_caught, assert_message, assert_passes, not_done, run_check  # noqa: F401
 
 
 # ------------------------------------------------------------------------------------
@@ -270,10 +270,7 @@ def test_ecll_mistakes_get_their_own_message(fn, phrases, capsys):
 
 def test_ecll_catalogue_is_large_and_messages_are_distinct(capsys):
     assert len(ECLL_MISTAKES) >= 15
-    verdicts = {}
-    for fn, _ in ECLL_MISTAKES:
-        _, out = run_check(checks.check_ecll, fn, capsys)
-        verdicts[fn.__name__] = out.splitlines()[0]
+    verdicts = headlines(checks.check_ecll, ECLL_MISTAKES, capsys)
     assert len(set(verdicts.values())) == len(verdicts), verdicts
 
 

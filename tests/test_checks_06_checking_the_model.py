@@ -16,7 +16,7 @@ import helpers
 from helpers import checks
 from helpers.checks import checking_the_model as ctm
 
-from check_helpers import assert_caught, assert_message, assert_passes, not_done, run_check  # noqa: F401
+from check_helpers import headlines, assert_caught, assert_message, assert_passes, not_done, run_check  # noqa: F401
 
 
 # ------------------------------------------------------------------------------------
@@ -432,10 +432,7 @@ def test_viterbi_mistakes_get_their_own_message(fn, phrases, capsys):
 
 def test_viterbi_catalogue_is_large_and_messages_are_distinct(capsys):
     assert len(VITERBI_MISTAKES) >= 15
-    verdicts = {}
-    for fn, _ in VITERBI_MISTAKES:
-        _, out = run_check(checks.check_viterbi, fn, capsys)
-        verdicts[fn.__name__] = out.splitlines()[0]
+    verdicts = headlines(checks.check_viterbi, VITERBI_MISTAKES, capsys)
     # the three "sum instead of max" variants share their explanation, not their headline
     assert len(set(verdicts.values())) == len(verdicts), verdicts
 
@@ -627,10 +624,7 @@ def test_heldout_mistakes_get_their_own_message(fn, phrases, capsys):
 
 def test_heldout_catalogue_is_large_and_messages_are_distinct(capsys):
     assert len(HELDOUT_MISTAKES) >= 15
-    verdicts = {}
-    for fn, _ in HELDOUT_MISTAKES:
-        _, out = run_check(checks.check_heldout_ll, fn, capsys)
-        verdicts[fn.__name__] = out.splitlines()[0]
+    verdicts = headlines(checks.check_heldout_ll, HELDOUT_MISTAKES, capsys)
     assert len(set(verdicts.values())) == len(verdicts), verdicts
 
 

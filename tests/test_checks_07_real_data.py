@@ -15,7 +15,7 @@ import pytest
 import helpers
 from helpers import checks
 
-from check_helpers import assert_message, assert_passes, run_check
+from check_helpers import headlines, assert_message, assert_passes, run_check
 
 
 # ------------------------------------------------------------------ right answers, written differently
@@ -360,10 +360,7 @@ def test_mistakes_get_their_own_message(fn, phrases, capsys):
 
 def test_catalogue_is_large_and_messages_are_distinct(capsys):
     assert len(MISTAKES) >= 15
-    verdicts = {}
-    for fn, _ in MISTAKES:
-        _, out = run_check(checks.check_fano_per_state, fn, capsys)
-        verdicts[fn.__name__] = out.splitlines()[0]
+    verdicts = headlines(checks.check_fano_per_state, MISTAKES, capsys)
     assert len(set(verdicts.values())) == len(verdicts), verdicts
 
 
